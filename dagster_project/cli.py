@@ -1,0 +1,183 @@
+"""`finops`: a thin command line over the Dagster definitions and the warehouse."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from dagster_project import progress
+from dagster_project.settings import REPO_ROOT, Settings
+
+
+def _previous_month() -> str:
+    first = dt.date.today().replace(day=1)
+    last_month = first - dt.timedelta(days=1)
+    return f"{last_month:%Y-%m}"
+
+
+def _apply_paths(landing: str | None, warehouse: str | None) -> Settings:
+    if landing:
+        os.environ["FINOPS_LANDING_DIR"] = str(Path(landing).resolve())
+    if warehouse:
+        os.environ["FINOPS_WAREHOUSE"] = str(Path(warehouse).resolve())
+    settings = Settings.from_env()
+    settings.export_env()
+    return settings
+
+
+@contextlib.contextmanager
+def run_lock(warehouse: Path, wait_seconds: float):
+    """One `finops run` per warehouse: a second one waits, then exits with a clear message."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    with open(lock_path, "w") as fh:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise click.ClickException(
+                        f"another finops run holds the lock on {warehouse} (lock file {lock_path}); "
+                        f"waited {wait_seconds:.0f}s. Try again when it has finished, or pass --wait SECONDS."
+                    ) from None
+                time.sleep(0.5)
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """FinOps pipeline: cloud bills and LLM token logs to FOCUS 1.2, zero-balance chargeback, TEI."""
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="Landing folder to write into.")
+@click.option("--month", default=None, help="Billing month YYYY-MM (default: last month).")
+@click.option("--seed", default=42, show_default=True, type=int, help="Random seed: same seed, same files.")
+@click.option("--rows", default=20_000, show_default=True, type=int, help="Rows of the main AWS CUR export.")
+@click.option("--source", "sources", multiple=True, help="Only these source folders (repeatable).")
+def sample(out: str, month: str | None, seed: int, rows: int, sources: tuple[str, ...]) -> None:
+    """Write deterministic sample exports in each provider's real format and layout."""
+    from dagster_project.sample import generate
+
+    month = month or _previous_month()
+    _validate_month(month)
+    progress.enable()
+    progress.say(f"sample: writing {month} (seed {seed}, {rows:,} CUR rows) to {out}")
+    written = generate(Path(out), month, seed, rows, list(sources) or None)
+    for source, files in written.items():
+        click.echo(f"{source}: {len(files)} file(s)")
+        for f in files:
+            click.echo(f"  {f}")
+
+
+def _validate_month(month: str) -> None:
+    try:
+        dt.datetime.strptime(month, "%Y-%m")
+    except ValueError:
+        raise click.BadParameter(f"month must be YYYY-MM, got {month!r}") from None
+
+
+def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, list[str]]:
+    """Run the nightly job in process. Returns (success, failures)."""
+    from dagster import DagsterInstance
+
+    if not quiet:
+        progress.enable()
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("nightly_job")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+        failures = []
+        for ev in result.get_asset_check_evaluations():
+            if not ev.passed and ev.severity.value == "ERROR":
+                failures.append(f"check {ev.check_name} on {ev.asset_key.to_user_string()}: {ev.description or ''}".strip())
+        for ev in result.all_events:
+            if ev.is_step_failure:
+                failures.append(f"step {ev.step_key} failed: {ev.event_specific_data.error.message.strip()[:2000]}")
+        if not result.success and not failures:
+            failures.append("the run failed; see the Dagster logs")
+    return result.success and not failures, failures
+
+
+def print_summary(settings: Settings) -> None:
+    from dagster_project.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse, read_only=True) as conn:
+        focus_rows = conn.execute("select count(*) from marts.focus_costs").fetchone()[0] if _has(conn, "marts", "focus_costs") else 0
+        files = dict(conn.execute("select status, count(*) from ops.ingest_files group by status").fetchall())
+        click.echo("")
+        click.echo("Summary")
+        click.echo(f"  warehouse:          {settings.warehouse}")
+        click.echo(f"  landing folder:     {settings.landing_dir}")
+        click.echo(f"  FOCUS rows:         {focus_rows:,} (marts.focus_costs)")
+        click.echo("  files:              " + ", ".join(f"{v} {k}" for k, v in sorted(files.items())) if files else "  files:              none")
+        if _has(conn, "marts", "fct_platform_balance_monthly"):
+            for month, cur, cost, charged, bal in conn.execute(
+                "select billing_month, currency, platform_cost, charged_back, balance from marts.fct_platform_balance_monthly order by 1"
+            ).fetchall():
+                click.echo(f"  balance {month}:    platform {cost:,} {cur}, charged back {charged:,}, balance {bal}")
+        alerts = conn.execute("select count(*) from ops.alerts").fetchone()[0]
+        click.echo(f"  alerts (all time):  {alerts} (ops.alerts)")
+
+
+def _has(conn, schema: str, table: str) -> bool:
+    return bool(conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchone()[0])
+
+
+@main.command()
+@click.option("--landing", type=click.Path(file_okay=False), default=None, help="Landing folder (env FINOPS_LANDING_DIR).")
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
+@click.option("--month", default=None, help="Only summarize this billing month (YYYY-MM); all months are processed.")
+@click.option("--wait", "wait_seconds", default=0.0, type=float, show_default=True, help="Seconds to wait for a running finops run.")
+def run(landing: str | None, warehouse: str | None, month: str | None, wait_seconds: float) -> None:
+    """Ingest, transform, allocate and check: every asset and check of the nightly job."""
+    if month:
+        _validate_month(month)
+    settings = _apply_paths(landing, warehouse)
+    if not settings.landing_dir.is_dir():
+        raise click.ClickException(f"landing folder {settings.landing_dir} does not exist (set --landing or FINOPS_LANDING_DIR)")
+    with run_lock(settings.warehouse, wait_seconds):
+        started = time.monotonic()
+        ok, failures = execute_pipeline(settings)
+        print_summary(settings)
+        click.echo(f"  took:               {time.monotonic() - started:.1f} s")
+    if not ok:
+        click.echo("\nBlocking failures:", err=True)
+        for f in failures:
+            click.echo(f"  - {f}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(file_okay=False), default=str(REPO_ROOT / "data" / "landing"), show_default=True)
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None)
+@click.option("--month", default=None)
+@click.option("--seed", default=42, type=int, show_default=True)
+@click.option("--rows", default=20_000, type=int, show_default=True)
+@click.pass_context
+def demo(ctx: click.Context, out: str, warehouse: str | None, month: str | None, seed: int, rows: int) -> None:
+    """Sample data, then the whole pipeline, then the summary."""
+    ctx.invoke(sample, out=out, month=month, seed=seed, rows=rows, sources=())
+    ctx.invoke(run, landing=out, warehouse=warehouse, month=month, wait_seconds=0.0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""AWS Cost and Usage Report 2.0 (Data Exports): parquet or csv(.gz), CUR 2.0 or legacy headers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.base import IngestError, SourceSpec, check_casts, projection_sql, quote_ident
+
+MONEY = "decimal(38, 10)"
+TS = "timestamp"
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("identity_line_item_id", "varchar"),
+    ("identity_time_interval", "varchar"),
+    ("bill_bill_type", "varchar"),
+    ("bill_billing_entity", "varchar"),
+    ("bill_billing_period_start_date", TS),
+    ("bill_billing_period_end_date", TS),
+    ("bill_invoice_id", "varchar"),
+    ("bill_invoicing_entity", "varchar"),
+    ("bill_payer_account_id", "varchar"),
+    ("bill_payer_account_name", "varchar"),
+    ("line_item_availability_zone", "varchar"),
+    ("line_item_currency_code", "varchar"),
+    ("line_item_legal_entity", "varchar"),
+    ("line_item_line_item_description", "varchar"),
+    ("line_item_line_item_type", "varchar"),
+    ("line_item_net_unblended_cost", MONEY),
+    ("line_item_operation", "varchar"),
+    ("line_item_product_code", "varchar"),
+    ("line_item_resource_id", "varchar"),
+    ("line_item_tax_type", "varchar"),
+    ("line_item_unblended_cost", MONEY),
+    ("line_item_unblended_rate", MONEY),
+    ("line_item_usage_account_id", "varchar"),
+    ("line_item_usage_account_name", "varchar"),
+    ("line_item_usage_amount", MONEY),
+    ("line_item_usage_end_date", TS),
+    ("line_item_usage_start_date", TS),
+    ("line_item_usage_type", "varchar"),
+    ("pricing_currency", "varchar"),
+    ("pricing_public_on_demand_cost", MONEY),
+    ("pricing_public_on_demand_rate", MONEY),
+    ("pricing_purchase_option", "varchar"),
+    ("pricing_rate_code", "varchar"),
+    ("pricing_rate_id", "varchar"),
+    ("pricing_term", "varchar"),
+    ("pricing_unit", "varchar"),
+    ("product_instance_type", "varchar"),
+    ("product_product_family", "varchar"),
+    ("product_region_code", "varchar"),
+    ("product_servicecode", "varchar"),
+    ("product_sku", "varchar"),
+    ("reservation_effective_cost", MONEY),
+    ("reservation_reservation_a_r_n", "varchar"),
+    ("reservation_unused_amortized_upfront_fee_for_billing_period", MONEY),
+    ("reservation_unused_recurring_fee", MONEY),
+    ("savings_plan_savings_plan_a_r_n", "varchar"),
+    ("savings_plan_savings_plan_effective_cost", MONEY),
+    ("savings_plan_savings_plan_rate", MONEY),
+    ("savings_plan_total_commitment_to_date", MONEY),
+    ("savings_plan_used_commitment", MONEY),
+    ("resource_tags", "varchar"),
+)
+
+REQUIRED = (
+    "line_item_line_item_type",
+    "line_item_usage_start_date",
+    "line_item_usage_end_date",
+    "line_item_unblended_cost",
+    "line_item_usage_account_id",
+    "line_item_product_code",
+    "line_item_currency_code",
+    "bill_payer_account_id",
+    "bill_billing_period_start_date",
+)
+
+# Legacy CUR names that do not follow the camelCase -> snake_case rule.
+LEGACY_RENAMES = {
+    "reservation_reservation_arn": "reservation_reservation_a_r_n",
+    "savings_plan_savings_plan_arn": "savings_plan_savings_plan_a_r_n",
+    "product_product_code": "line_item_product_code",
+}
+
+
+def normalize_name(name: str) -> str:
+    """`lineItem/UnblendedCost` -> `line_item_unblended_cost`; CUR 2.0 names pass through."""
+    if "/" not in name:
+        return name.strip().lower()
+    parts = []
+    for piece in name.split("/", 1):
+        snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", piece)
+        parts.append(snake.lower())
+    out = "_".join(parts)
+    return LEGACY_RENAMES.get(out, out)
+
+
+def _reader(path: Path) -> tuple[str, str]:
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "read_parquet($1)", "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)", "csv"
+    raise IngestError(f"unsupported file type: {path.name}")
+
+
+def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    rel, fmt = _reader(path)
+    params = [str(path)]
+    try:
+        described = conn.execute(f"describe select * from {rel}", params).fetchall()
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
+    file_cols = [(row[0], row[1]) for row in described]
+    available: dict[str, str] = {}
+    legacy_tags: list[tuple[str, str]] = []
+    for col, dtype in file_cols:
+        if col.startswith("resourceTags/"):
+            legacy_tags.append((col.split("/", 1)[1].replace(":", "_"), quote_ident(col)))
+            continue
+        norm = normalize_name(col)
+        if norm == "resource_tags":
+            if dtype.upper().startswith("MAP"):
+                # drop empty values: AWS writes '' for a tag key absent on the resource
+                available[norm] = f"to_json(map_from_entries(list_filter(map_entries({quote_ident(col)}), lambda e: e.value is not null and e.value <> '')))"
+            else:
+                available[norm] = f"nullif(trim({quote_ident(col)}), '')"
+            continue
+        available.setdefault(norm, quote_ident(col))
+    if legacy_tags and "resource_tags" not in available:
+        entries = ", ".join(f"{{'key': '{k}', 'value': {c}}}" for k, c in legacy_tags)
+        available["resource_tags"] = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.value is not null and e.value <> '')))"
+    missing = [c for c in REQUIRED if c not in available]
+    if missing:
+        raise IngestError(f"missing required column(s): {', '.join(missing)}")
+    try:
+        check_casts(conn, COLUMNS, available, rel, params)
+        if "resource_tags" in available:
+            bad = conn.execute(
+                f"select count(*) from {rel} where {available['resource_tags']} is not null "
+                f"and not coalesce(json_valid({available['resource_tags']}), false)",
+                params,
+            ).fetchone()[0]
+            if bad:
+                raise IngestError(f"resource_tags: {bad} value(s) are not a JSON object")
+        conn.execute(f"create or replace temp table _incoming as select {projection_sql(COLUMNS, available)} from {rel}", params)
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
+    return [c for c, _ in file_cols]
+
+
+SPEC = SourceSpec(
+    name="aws_cur",
+    raw_table="aws_cur_line_items",
+    suffixes=(".parquet", ".csv", ".csv.gz"),
+    columns=COLUMNS,
+    stage=stage,
+    period_sql="strftime(bill_billing_period_start_date, '%Y-%m')",
+    cost_sql="coalesce(line_item_net_unblended_cost, line_item_unblended_cost)",
+    currency_sql="line_item_currency_code",
+    description="AWS CUR 2.0 (Data Exports) line items",
+)

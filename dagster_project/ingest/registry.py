@@ -1,0 +1,226 @@
+"""The file registry (ops.ingest_files): discovery, content-hash skip, restatement, quarantine.
+
+Delivery rules (DESIGN.md "Sources and the landing folder"):
+- A file is identified by its path relative to the landing folder and its content hash.
+  The same content again (at any path) is skipped.
+- The same path with new content is a restatement: the new rows replace the old ones.
+- Files below a `BILLING_PERIOD=YYYY-MM` folder belong to an export (the path above that
+  folder); when an export delivers a period again into another folder (AWS's snapshot
+  deliveries), only the newest delivery of that period counts.
+- A file that cannot be read, lacks required columns or holds unparseable values is
+  quarantined whole, with the reason; the other files still load.
+Loading a file's rows and recording it happen in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.base import IngestError, SourceSpec
+
+PERIOD_MARKER = "BILLING_PERIOD="
+
+
+@dataclass
+class IngestReport:
+    source: str
+    loaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    rows_loaded: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "loaded": len(self.loaded),
+            "skipped": len(self.skipped),
+            "quarantined": len(self.quarantined),
+            "superseded": len(self.superseded),
+            "rows_loaded": self.rows_loaded,
+        }
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_and_delivery(rel: Path) -> tuple[str, str]:
+    parts = rel.parent.parts
+    for i, part in enumerate(parts):
+        if part.startswith(PERIOD_MARKER):
+            return "/".join(parts[:i]), "/".join(parts)
+    key = "/".join(parts)
+    return key, key
+
+
+def discover(landing: Path, spec: SourceSpec) -> list[Path]:
+    root = landing / spec.name
+    if not root.is_dir():
+        return []
+    found = []
+    for dirpath, _dirs, files in os.walk(root, followlinks=False):
+        for f in files:
+            p = Path(dirpath) / f
+            if f.startswith(".") or f.startswith("_"):
+                continue
+            if spec.matches(p) or p.is_symlink():
+                found.append(p)
+    # oldest first, so a later delivery supersedes an earlier one
+    return sorted(found, key=lambda p: (p.lstat().st_mtime, str(p)))
+
+
+def _raw_columns_ddl(spec: SourceSpec) -> str:
+    cols = ",\n    ".join(f"{name} {dtype}" for name, dtype in spec.columns)
+    return f"create table if not exists raw.{spec.raw_table} (\n    {cols},\n    _file_id varchar not null,\n    _source_file varchar not null\n)"
+
+
+def ingest_source(
+    conn: duckdb.DuckDBPyConnection,
+    landing: Path,
+    spec: SourceSpec,
+    on_quarantine: Callable[[str, str], None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    conn.execute(_raw_columns_ddl(spec))
+    report = IngestReport(spec.name)
+    landing = landing.resolve()
+    files = discover(landing, spec)
+    for n, path in enumerate(files, 1):
+        rel = path.relative_to(landing)
+        if progress:
+            progress(f"[{spec.name}] {n}/{len(files)} {rel}")
+        _ingest_file(conn, landing, spec, path, rel, report, on_quarantine)
+    return report
+
+
+def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
+    rel_str = rel.as_posix()
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if path.is_symlink() and not path.resolve().is_relative_to(landing):
+        _quarantine(conn, spec, rel_str, None, path, "symlink points outside the landing folder", now, report, on_quarantine)
+        return
+    if not spec.matches(path):
+        return
+    content_hash = file_hash(path)
+    seen = conn.execute(
+        "select path, status from ops.ingest_files where source = ? and content_hash = ? and status in ('loaded', 'quarantined', 'superseded') order by loaded_at desc limit 1",
+        [spec.name, content_hash],
+    ).fetchone()
+    if seen:
+        report.skipped.append(rel_str)
+        return
+    try:
+        file_columns = spec.stage(conn, path)
+        stats = conn.execute(
+            f"""
+            select
+                count(*),
+                sum({spec.cost_sql}),
+                string_agg(distinct {spec.currency_sql}, ',' order by {spec.currency_sql}),
+                string_agg(distinct {spec.period_sql}, ',' order by {spec.period_sql}),
+                count(*) filter (where {spec.period_sql} is null)
+            from _incoming
+            """
+        ).fetchone()
+    except IngestError as exc:
+        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
+        return
+    rows, cost_total, currency, periods, no_period = stats
+    if rows == 0:
+        _quarantine(conn, spec, rel_str, content_hash, path, "file has no data rows", now, report, on_quarantine)
+        return
+    if no_period:
+        _quarantine(conn, spec, rel_str, content_hash, path, f"{no_period} row(s) have no billing period", now, report, on_quarantine)
+        return
+    export_key, delivery_key = export_and_delivery(rel)
+    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
+    period_list = periods.split(",")
+
+    conn.execute("begin transaction")
+    try:
+        # Same path, new content: a restatement of that file.
+        replaced = conn.execute(
+            "select file_id, path from ops.ingest_files where source = ? and path = ? and status = 'loaded'",
+            [spec.name, rel_str],
+        ).fetchall()
+        # Another delivery folder of the same export and period: only the newest counts.
+        others = conn.execute(
+            """
+            select file_id, path, file_mtime from ops.ingest_files
+            where source = ? and export_key = ? and delivery_key <> ? and status = 'loaded'
+              and list_has_any(string_split(billing_periods, ','), ?)
+            """,
+            [spec.name, export_key, delivery_key, period_list],
+        ).fetchall()
+        newer = [o for o in others if o[2] > mtime]
+        older = [(o[0], o[1]) for o in others if o[2] <= mtime]
+        status, reason = "loaded", None
+        if newer:
+            status, reason = "superseded", f"a newer delivery of the same period is loaded: {newer[0][1]}"
+        if status == "loaded":
+            conn.execute(
+                f"insert into raw.{spec.raw_table} select *, ? as _file_id, ? as _source_file from _incoming",
+                [file_id, rel_str],
+            )
+            for old_id, old_path in replaced + older:
+                conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [old_id])
+                conn.execute(
+                    "update ops.ingest_files set status = 'superseded', superseded_by = ?, reason = ? where file_id = ?",
+                    [file_id, f"replaced by a later delivery: {rel_str}", old_id],
+                )
+                report.superseded.append(old_path)
+        conn.execute(
+            """
+            insert into ops.ingest_files
+                (file_id, source, path, export_key, delivery_key, billing_periods, content_hash, size_bytes,
+                 file_mtime, rows, cost_total, currency, columns_json, status, reason, superseded_by, loaded_at)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [file_id, spec.name, rel_str, export_key, delivery_key, periods, content_hash, path.stat().st_size,
+             mtime, rows, cost_total, currency, json.dumps(file_columns), status, reason, None, now],
+        )
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.execute("drop table if exists _incoming")
+    if status == "loaded":
+        report.loaded.append(rel_str)
+        report.rows_loaded += rows
+    else:
+        report.superseded.append(rel_str)
+
+
+def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on_quarantine) -> None:
+    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
+    try:
+        size = path.lstat().st_size
+    except OSError:
+        size = None
+    conn.execute("drop table if exists _incoming")
+    conn.execute(
+        """
+        insert or replace into ops.ingest_files
+            (file_id, source, path, content_hash, size_bytes, rows, status, reason, loaded_at)
+        values (?, ?, ?, ?, ?, 0, 'quarantined', ?, ?)
+        """,
+        [file_id, spec.name, rel_str, content_hash, size, reason, now],
+    )
+    report.quarantined.append((rel_str, reason))
+    if on_quarantine:
+        on_quarantine(rel_str, reason)

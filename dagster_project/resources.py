@@ -1,0 +1,47 @@
+"""Dagster resources: the warehouse and landing folder (from the environment) and dbt."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from dagster_project.dbt_project import dbt_executable, dbt_project
+from dagster_project.settings import Settings
+from dagster_project.warehouse import open_warehouse
+
+
+class FinopsWarehouse(dg.ConfigurableResource):
+    """Paths come from FINOPS_LANDING_DIR / FINOPS_WAREHOUSE at run time unless set here."""
+
+    landing_dir: str | None = None
+    warehouse: str | None = None
+
+    def settings(self) -> Settings:
+        base = Settings.from_env()
+        from pathlib import Path
+
+        return Settings(
+            landing_dir=Path(self.landing_dir).resolve() if self.landing_dir else base.landing_dir,
+            warehouse=Path(self.warehouse).resolve() if self.warehouse else base.warehouse,
+            reporting_currency=base.reporting_currency,
+            slack_webhook_url=base.slack_webhook_url,
+            dbt_target=base.dbt_target,
+        )
+
+    @contextlib.contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        with open_warehouse(self.settings().warehouse, read_only=read_only) as conn:
+            yield conn
+
+
+def build_resources() -> dict:
+    return {
+        "warehouse": FinopsWarehouse(),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=dbt_executable()
+        ),
+    }

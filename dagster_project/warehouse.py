@@ -1,0 +1,83 @@
+"""DuckDB connections. One writer at a time: open inside asset bodies, never at import."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+OPS_DDL = [
+    "create schema if not exists raw",
+    "create schema if not exists ops",
+    """
+    create table if not exists ops.ingest_files (
+        file_id varchar primary key,
+        source varchar not null,
+        path varchar not null,
+        export_key varchar,
+        delivery_key varchar,
+        billing_periods varchar,
+        content_hash varchar,
+        size_bytes bigint,
+        file_mtime timestamp,
+        rows bigint,
+        cost_total decimal(38, 10),
+        currency varchar,
+        columns_json varchar,
+        status varchar not null,
+        reason varchar,
+        superseded_by varchar,
+        loaded_at timestamp not null
+    )
+    """,
+    """
+    create table if not exists ops.alerts (
+        alert_id varchar primary key,
+        raised_at timestamp not null,
+        run_id varchar,
+        check_name varchar not null,
+        severity varchar not null,
+        subject varchar,
+        message varchar not null,
+        details_json varchar,
+        delivery_status varchar,
+        delivery_error varchar
+    )
+    """,
+    """
+    create table if not exists ops.check_results (
+        run_id varchar,
+        checked_at timestamp not null,
+        check_name varchar not null,
+        asset_key varchar,
+        severity varchar not null,
+        passed boolean not null,
+        message varchar,
+        details_json varchar
+    )
+    """,
+]
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path), read_only=read_only)
+    # Every timestamp in the warehouse is UTC.
+    conn.execute("set TimeZone = 'UTC'")
+    return conn
+
+
+@contextlib.contextmanager
+def open_warehouse(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    conn = connect(path, read_only=read_only)
+    try:
+        if not read_only:
+            for ddl in OPS_DDL:
+                conn.execute(ddl)
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,23 @@
+{#- JSON helpers, dispatched per adapter so models stay portable. Tags are stored as a
+    JSON object in a string column. -#}
+{% macro json_get_string(json_col, key) -%}
+    {{ return(adapter.dispatch('json_get_string', 'finops')(json_col, key)) }}
+{%- endmacro %}
+{% macro duckdb__json_get_string(json_col, key) -%}
+    json_extract_string({{ json_col }}, '$."{{ key }}"')
+{%- endmacro %}
+{% macro spark__json_get_string(json_col, key) -%}
+    get_json_object({{ json_col }}, '$.{{ key }}')
+{%- endmacro %}
+
+{#- Remove a key prefix (AWS writes user tags as user_<key>) from a JSON object's keys.
+    Only keys are touched: a key is a JSON string followed by a colon. -#}
+{% macro json_strip_key_prefix(json_col, prefix) -%}
+    {{ return(adapter.dispatch('json_strip_key_prefix', 'finops')(json_col, prefix)) }}
+{%- endmacro %}
+{% macro duckdb__json_strip_key_prefix(json_col, prefix) -%}
+    regexp_replace({{ json_col }}, '"{{ prefix }}((?:[^"\\]|\\.)*)"(\s*):', '"\1"\2:', 'g')
+{%- endmacro %}
+{% macro spark__json_strip_key_prefix(json_col, prefix) -%}
+    regexp_replace({{ json_col }}, '"{{ prefix }}((?:[^"\\\\]|\\\\.)*)"(\\s*):', '"$1"$2:')
+{%- endmacro %}

@@ -1,0 +1,75 @@
+{#- Each charge classified as variable (a tenant caused it) or common (a shared pool), with
+    the rule that decided it. Common rules from the allocation_rules seed are tried first;
+    otherwise the tenant map attributes the row by tag, then by account/project/key. -#}
+{%- set rules = load_allocation_rules() %}
+
+with
+
+charges as (
+
+    select * from {{ ref('int_focus_charges_unioned') }}
+
+),
+
+tenant_map as (
+
+    select * from {{ ref('tenant_map') }}
+
+),
+
+allocation_rules as (
+
+    select * from {{ ref('allocation_rules') }}
+
+),
+
+matched as (
+
+    select
+        charges.*,
+        case
+            {%- for rule in rules %}
+            when {{ allocation_rule_condition(rule) }} then '{{ rule["rule_id"] }}'
+            {%- endfor %}
+        end as matched_rule_id
+    from charges
+
+),
+
+attributed as (
+
+    select
+        matched.*,
+        coalesce(tag_map.tenant, account_map.tenant) as mapped_tenant,
+        case
+            when tag_map.tenant is not null then 'tenant_map:tag'
+            when account_map.tenant is not null then {{ dbt.concat(["'tenant_map:'", "matched.x_account_key_type"]) }}
+        end as tenant_map_rule
+    from matched
+    left join tenant_map as tag_map
+        on tag_map.key_type = 'tag'
+        and tag_map.key_value = matched.x_tag_tenant
+    left join tenant_map as account_map
+        on account_map.key_type = matched.x_account_key_type
+        and account_map.key_value = matched.x_account_key
+
+),
+
+final as (
+
+    select
+        attributed.*,
+        case when allocation_rules.rule_id is not null then 'common' else 'variable' end as x_cost_kind,
+        case
+            when allocation_rules.rule_id is not null then null
+            else coalesce(attributed.mapped_tenant, 'unallocated')
+        end as x_tenant,
+        coalesce(allocation_rules.rule_id, attributed.tenant_map_rule, 'no_rule_unallocated') as x_allocation_rule,
+        allocation_rules.pool as x_allocation_pool
+    from attributed
+    left join allocation_rules
+        on attributed.matched_rule_id = allocation_rules.rule_id
+
+)
+
+select * from final

@@ -1,0 +1,5 @@
+{#- Every provider's FOCUS charges in one relation with one column list. To add a source,
+    add its int_<source>_charges_mapped model here (README "Adding a source"). -#}
+{{ focus_union([
+    'int_aws_charges_mapped',
+]) }}

@@ -1,0 +1,33 @@
+{#- The FOCUS 1.2 dataset: every provider's charges with FOCUS names and types, then the
+    x_ columns. The official validator reads this table (exported to parquet) as is. -#}
+with
+
+charges as (
+
+    select * from {{ ref('int_charges_classified') }}
+
+),
+
+final as (
+
+    select
+        {%- for name, dtype in focus_columns() %}
+        {{ adapter.quote(name) }},
+        {%- endfor %}
+        x_source,
+        x_source_file,
+        x_file_id,
+        x_line_item_type,
+        x_tenant,
+        x_cost_kind,
+        x_allocation_rule,
+        x_allocation_pool,
+        x_account_key_type,
+        x_account_key,
+        x_usage_tokens,
+        x_model
+    from charges
+
+)
+
+select * from final
