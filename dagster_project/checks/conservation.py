@@ -5,6 +5,7 @@ import dagster as dg
 
 from dagster_project import progress
 from dagster_project.checks.results import record
+from dagster_project.ingest import SOURCES
 from dagster_project.resources import FinopsWarehouse
 
 FOCUS_COSTS = dg.AssetKey(["marts", "focus_costs"])
@@ -13,7 +14,7 @@ CONSERVATION_SQL = """
 with files as (
     select file_id, source, path, rows, cost_total, currency
     from ops.ingest_files
-    where status = 'loaded' and cost_total is not null
+    where status = 'loaded' and source in ({sources})
 ),
 focus as (
     select x_file_id as file_id, count(*) as rows, sum(BilledCost) as cost_total
@@ -33,8 +34,12 @@ order by files.path
                 description="Every loaded file's row count and billed-cost total equal its rows in focus_costs, to the last digit.")
 def per_file_conservation(context: dg.AssetCheckExecutionContext, warehouse: FinopsWarehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as conn:
-        bad = conn.execute(CONSERVATION_SQL).fetchall()
-        checked = conn.execute("select count(*) from ops.ingest_files where status = 'loaded'").fetchone()[0]
+        focus_sources = [name for name, spec in SOURCES.items() if spec.focus_rows]
+        placeholders = ", ".join("?" for _ in focus_sources)
+        bad = conn.execute(CONSERVATION_SQL.format(sources=placeholders), focus_sources).fetchall()
+        checked = conn.execute(
+            f"select count(*) from ops.ingest_files where status = 'loaded' and source in ({placeholders})", focus_sources
+        ).fetchone()[0]
         if bad:
             lines = [
                 f"{src} {path}: rows {r_in} in file vs {r_out} in focus_costs; billed {c_in} vs {c_out} {cur}"

@@ -32,6 +32,9 @@ class SourceSpec:
     cost_sql: str
     currency_sql: str
     description: str = ""
+    # False for logs whose rows carry no cost of their own (self-hosted model requests):
+    # they are conserved into the token marts, not into focus_costs.
+    focus_rows: bool = True
     extra: dict = field(default_factory=dict)
 
     def matches(self, path: Path) -> bool:

@@ -189,7 +189,10 @@ def _units(value: int, scale: int) -> float:
     return value / 10**scale
 
 
-def generate_aws_cur(out: Path, month: str, seed: int, rows: int = 20_000) -> list[Path]:
+SOURCE_NAME = "aws_cur"
+
+
+def generate(out: Path, month: str, seed: int, rows: int = 20_000) -> list[Path]:
     """Write both exports for `month`; `rows` sizes the main export's usage volume."""
     written: list[Path] = []
     for i, export in enumerate(EXPORTS):

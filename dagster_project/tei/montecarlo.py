@@ -111,10 +111,14 @@ def simulate_npv(
         )
     ]
     if not bad.empty:
-        raise ValueError(f"need low <= likely <= high: {bad[['analysis_id', 'line_id']].values.tolist()}")
+        raise ValueError(
+            f"need low <= likely <= high: {bad[['analysis_id', 'line_id']].values.tolist()}"
+        )
 
     rows = []
-    for analysis_id, group in lines.sort_values(["analysis_id", "line_id"]).groupby("analysis_id", sort=True):
+    for analysis_id, group in lines.sort_values(["analysis_id", "line_id"]).groupby(
+        "analysis_id", sort=True
+    ):
         sign = np.where(group["kind"].to_numpy() == "benefit", 1.0, -1.0)
         signed_pv = sign * group["unadjusted_pv"].to_numpy(dtype=float)
         draws = triangular(
@@ -147,7 +151,10 @@ def read_line_inputs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def write_monte_carlo(
-    con: duckdb.DuckDBPyConnection, *, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED
+    con: duckdb.DuckDBPyConnection,
+    *,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = DEFAULT_SEED,
 ) -> pd.DataFrame:
     """Simulate every analysis in the warehouse and (re)write marts.tei_monte_carlo.
 

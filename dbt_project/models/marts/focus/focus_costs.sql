@@ -12,7 +12,14 @@ final as (
 
     select
         {%- for name, dtype in focus_columns() %}
+        {%- if name == 'PricingCurrency' %}
+        coalesce(PricingCurrency, BillingCurrency) as PricingCurrency,
+        {%- elif name in ('PricingCurrencyEffectiveCost', 'PricingCurrencyListUnitPrice', 'PricingCurrencyContractedUnitPrice') %}
+        -- priced in the billing currency unless the source says otherwise (e.g. tokens)
+        case when PricingCurrency is null then {{ name | replace('PricingCurrency', '') }} else {{ name }} end as {{ name }},
+        {%- else %}
         {{ adapter.quote(name) }},
+        {%- endif %}
         {%- endfor %}
         x_source,
         x_source_file,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'aws_cur_line_items') }}
+    select * from {{ source('aws_cur', 'aws_cur_line_items') }}
 
 ),
 

@@ -53,7 +53,10 @@ priced as (
     select
         categorized.*,
         -- unit prices and quantities only where FOCUS wants them: Usage/Purchase, not corrections
-        charge_category in ('Usage', 'Purchase') and charge_class is null and usage_amount is not null as is_priced
+        charge_category in ('Usage', 'Purchase') and charge_class is null and usage_amount is not null as is_priced,
+        -- consumption is measured on usage rows, not on the unused part of a commitment
+        charge_category = 'Usage' and charge_class is null and line_item_type not in ('RIFee', 'SavingsPlanRecurringFee')
+            as is_consumption
     from categorized
 
 ),
@@ -92,9 +95,10 @@ mapped as (
             when priced.reservation_arn is not null then 'Reserved Instance'
             when priced.savings_plan_arn is not null then 'Savings Plan'
         end as CommitmentDiscountType,
-        case when priced.charge_category = 'Usage' and priced.charge_class is null then priced.usage_amount end as ConsumedQuantity,
-        case when priced.charge_category = 'Usage' and priced.charge_class is null then coalesce(units.focus_unit, priced.pricing_unit) end as ConsumedUnit,
-        case when priced.is_priced then priced.unblended_rate end as ContractedUnitPrice,
+        case when priced.is_consumption then priced.usage_amount end as ConsumedQuantity,
+        case when priced.is_consumption then coalesce(units.focus_unit, priced.pricing_unit) end as ConsumedUnit,
+        -- unit prices are non-negative: a negation carries its sign on the quantity
+        case when priced.is_priced then abs(priced.unblended_rate) end as ContractedUnitPrice,
         case
             when priced.is_priced then cast(priced.unblended_rate * priced.usage_amount as {{ money_type() }})
             else priced.billed_cost
@@ -114,10 +118,13 @@ mapped as (
         priced.invoice_id as InvoiceId,
         -- AWS issues the invoice for its own services (BilledCost-C-005: issuer = provider)
         'AWS' as InvoiceIssuerName,
-        case when priced.is_priced then coalesce(priced.public_on_demand_rate, priced.unblended_rate) end as ListUnitPrice,
+        case when priced.is_priced then abs(coalesce(priced.public_on_demand_rate, priced.unblended_rate)) end as ListUnitPrice,
         case
             when priced.is_priced
-                then cast(coalesce(priced.public_on_demand_rate, priced.unblended_rate) * priced.usage_amount as {{ money_type() }})
+                then cast(
+                    abs(coalesce(priced.public_on_demand_rate, priced.unblended_rate))
+                    * case when priced.unblended_rate < 0 then -priced.usage_amount else priced.usage_amount end
+                    as {{ money_type() }})
             else priced.billed_cost
         end as ListCost,
         case
@@ -126,7 +133,10 @@ mapped as (
             when priced.purchase_option = 'Spot' then 'Dynamic'
             else 'Standard'
         end as PricingCategory,
-        case when priced.is_priced then priced.usage_amount end as PricingQuantity,
+        case
+            when priced.is_priced and priced.unblended_rate < 0 then -priced.usage_amount
+            when priced.is_priced then priced.usage_amount
+        end as PricingQuantity,
         case when priced.is_priced then coalesce(units.focus_unit, priced.pricing_unit, 'Units') end as PricingUnit,
         'AWS' as ProviderName,
         'AWS' as PublisherName,
