@@ -1,0 +1,53 @@
+# Two commands on a fresh clone: `make demo` and `make test` (README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VALIDATOR_VENV := .venv-focus-validator
+# focus-validator 2.x needs Python 3.12+ (on 3.11 pip silently installs 1.0.0)
+PYTHON312 ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 /usr/local/bin/python3.12; do if $$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+export DO_NOT_TRACK := 1
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install validator demo test test-fast bench dev docs lint clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@touch $@
+
+install: $(BIN)/.installed
+
+$(VALIDATOR_VENV)/.installed:
+	@test -n "$(PYTHON312)" || { echo "focus-validator needs Python >= 3.12; set PYTHON312=/path/to/python3.12"; exit 1; }
+	$(PYTHON312) -m venv $(VALIDATOR_VENV)
+	$(VALIDATOR_VENV)/bin/pip install --quiet focus-validator==2.2.1 'pyarrow<18'
+	@touch $@
+
+validator: $(VALIDATOR_VENV)/.installed
+
+demo: install
+	$(BIN)/finops demo
+
+test: install validator
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not validator and not slow"
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+dev: install
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+docs: install
+	cd dbt_project && ../$(BIN)/dbt docs generate --profiles-dir .
+
+lint: install
+	$(BIN)/ruff check dagster_project tests
+
+clean:
+	rm -rf data build dbt_project/target dbt_project/logs .pytest_cache
