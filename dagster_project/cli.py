@@ -131,7 +131,7 @@ def print_summary(settings: Settings) -> None:
             for month, cur, cost, charged, bal in conn.execute(
                 "select billing_month, currency, platform_cost, charged_back, balance from marts.fct_platform_balance_monthly order by 1"
             ).fetchall():
-                click.echo(f"  balance {month}:    platform {cost:,} {cur}, charged back {charged:,}, balance {bal}")
+                click.echo(f"  balance {month:%Y-%m}:    platform {cost:,.2f} {cur}, charged back {charged:,.2f}, balance {bal:.2f}")
         alerts = conn.execute("select count(*) from ops.alerts").fetchone()[0]
         click.echo(f"  alerts (all time):  {alerts} (ops.alerts)")
 

@@ -1,0 +1,178 @@
+{#- Exact allocation helpers. Money is split in integer minor units (cents, yen) so that
+    nothing is rounded twice and the parts always sum to the whole. -#}
+
+{% macro wide_integer_type() %}{{ return(adapter.dispatch('wide_integer_type', 'finops')()) }}{% endmacro %}
+{% macro default__wide_integer_type() %}{{ return('decimal(38, 0)') }}{% endmacro %}
+{% macro duckdb__wide_integer_type() %}{{ return('hugeint') }}{% endmacro %}
+
+{#- floor(a / b) for non-negative integers a and b > 0, exactly (no float on the way). -#}
+{% macro integer_divide(a, b) %}{{ return(adapter.dispatch('integer_divide', 'finops')(a, b)) }}{% endmacro %}
+{% macro default__integer_divide(a, b) %}floor(({{ a }}) / ({{ b }})){% endmacro %}
+{% macro duckdb__integer_divide(a, b) %}(({{ a }}) // ({{ b }})){% endmacro %}
+
+{#- Stop the build with a readable message when a value that must exist is missing. -#}
+{% macro require_not_null(expr, message_expr) %}{{ return(adapter.dispatch('require_not_null', 'finops')(expr, message_expr)) }}{% endmacro %}
+{% macro default__require_not_null(expr, message_expr) %}case when {{ expr }} is null then raise_error({{ message_expr }}) else {{ expr }} end{% endmacro %}
+{% macro duckdb__require_not_null(expr, message_expr) %}case when {{ expr }} is null then error({{ message_expr }}) else {{ expr }} end{% endmacro %}
+
+{#- Round a set of exact amounts to minor units so that they sum to the rounded total
+    (largest remainder). Input relation columns: group_key, item_key, amount_scaled (the
+    exact amount times 10^minor_unit, a decimal). Output: group_key, item_key, units (integer
+    minor units). Ties go to the smaller item_key, so the result is deterministic. -#}
+{% macro round_preserving_total(relation) %}
+    with
+
+    items as (
+
+        select
+            group_key,
+            item_key,
+            amount_scaled,
+            floor(amount_scaled) as floor_units,
+            amount_scaled - floor(amount_scaled) as remainder
+        from {{ relation }}
+
+    ),
+
+    targets as (
+
+        select
+            group_key,
+            round(sum(amount_scaled), 0) - sum(floor_units) as units_to_add
+        from items
+        group by group_key
+
+    ),
+
+    ranked as (
+
+        select
+            items.*,
+            targets.units_to_add,
+            row_number() over (partition by items.group_key order by items.remainder desc, items.item_key) as remainder_rank
+        from items
+        inner join targets
+            on items.group_key = targets.group_key
+
+    )
+
+    select
+        group_key,
+        item_key,
+        cast(floor_units + case when remainder_rank <= units_to_add then 1 else 0 end as {{ wide_integer_type() }}) as units
+    from ranked
+{% endmacro %}
+
+{#- Split each pool (integer minor units, any sign) across tenants in proportion to
+    non-negative integer weights, largest remainder. Inputs: pools(pool_key, amount_units),
+    drivers(pool_key, tenant, weight). A pool whose weights are all zero goes whole to the
+    `unallocated` tenant (callers apply a rule's fallback driver first). Output: pool_key,
+    tenant, weight, weight_total, allocated_units. -#}
+{% macro split_pool_by_driver(pools, drivers) %}
+    with
+
+    pools_in as (
+
+        select
+            pool_key,
+            cast(amount_units as {{ wide_integer_type() }}) as amount_units
+        from {{ pools }}
+
+    ),
+
+    drivers_in as (
+
+        select
+            pool_key,
+            tenant,
+            cast(weight as {{ wide_integer_type() }}) as weight
+        from {{ drivers }}
+        where weight > 0
+
+    ),
+
+    driver_totals as (
+
+        select
+            pool_key,
+            sum(weight) as weight_total
+        from drivers_in
+        group by pool_key
+
+    ),
+
+    weighted as (
+
+        select
+            pools_in.pool_key,
+            drivers_in.tenant,
+            drivers_in.weight,
+            driver_totals.weight_total,
+            case when pools_in.amount_units < 0 then -1 else 1 end as pool_sign,
+            abs(pools_in.amount_units) as abs_units
+        from pools_in
+        inner join drivers_in
+            on pools_in.pool_key = drivers_in.pool_key
+        inner join driver_totals
+            on pools_in.pool_key = driver_totals.pool_key
+
+    ),
+
+    floored as (
+
+        select
+            weighted.*,
+            {{ integer_divide('abs_units * weight', 'weight_total') }} as base_units,
+            abs_units * weight - {{ integer_divide('abs_units * weight', 'weight_total') }} * weight_total as remainder
+        from weighted
+
+    ),
+
+    ranked as (
+
+        select
+            floored.*,
+            abs_units - sum(base_units) over (partition by pool_key) as units_left,
+            row_number() over (partition by pool_key order by remainder desc, tenant) as remainder_rank
+        from floored
+
+    ),
+
+    allocated as (
+
+        select
+            pool_key,
+            tenant,
+            weight,
+            weight_total,
+            cast(pool_sign * (base_units + case when remainder_rank <= units_left then 1 else 0 end) as {{ wide_integer_type() }})
+                as allocated_units
+        from ranked
+
+    ),
+
+    without_driver as (
+
+        select
+            pools_in.pool_key,
+            'unallocated' as tenant,
+            cast(0 as {{ wide_integer_type() }}) as weight,
+            cast(0 as {{ wide_integer_type() }}) as weight_total,
+            pools_in.amount_units as allocated_units
+        from pools_in
+        left join driver_totals
+            on pools_in.pool_key = driver_totals.pool_key
+        where driver_totals.pool_key is null
+
+    )
+
+    select * from allocated
+    union all
+    select * from without_driver
+{% endmacro %}
+
+{#- Convert an amount in `currency` on `on_date` to the reporting currency with the FX seed
+    (USD per unit of each currency). The rate is kept to 12 decimals. -#}
+{% macro fx_rate_to_reporting(from_usd_per_unit, to_usd_per_unit) -%}
+    cast({{ from_usd_per_unit }} / {{ to_usd_per_unit }} as decimal(38, 12))
+{%- endmacro %}

@@ -1,0 +1,23 @@
+with
+
+chargeback_daily as (
+
+    select * from {{ ref('fct_chargeback_daily') }}
+
+),
+
+final as (
+
+    select
+        billing_month,
+        tenant,
+        currency,
+        sum(variable_cost) as variable_cost,
+        sum(common_cost) as common_cost,
+        sum(total_cost) as total_cost
+    from chargeback_daily
+    group by 1, 2, 3
+
+)
+
+select * from final

@@ -1,0 +1,104 @@
+{#- Zero-balance reconciliation: what the platform paid (every FOCUS row's EffectiveCost,
+    converted and rounded per day, computed here from marts.focus_costs on its own) against
+    what was charged back to tenants. balance must be 0. -#}
+with
+
+focus_costs as (
+
+    select * from {{ ref('focus_costs') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('fx_rates') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
+
+),
+
+chargeback_daily as (
+
+    select * from {{ ref('fct_chargeback_daily') }}
+
+),
+
+reporting_rates as (
+
+    select
+        rate_date,
+        usd_per_unit
+    from fx_rates
+    where currency = '{{ var("reporting_currency") }}'
+
+),
+
+platform_exact as (
+
+    select
+        cast(focus_costs.ChargePeriodStart as date) as charge_date,
+        sum(focus_costs.EffectiveCost * {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }})
+            as platform_cost_exact,
+        count(*) as charge_rows,
+        sum(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null then 1 else 0 end) as rows_without_fx_rate
+    from focus_costs
+    left join fx_rates
+        on focus_costs.BillingCurrency = fx_rates.currency
+        and cast(focus_costs.ChargePeriodStart as date) = fx_rates.rate_date
+    left join reporting_rates
+        on cast(focus_costs.ChargePeriodStart as date) = reporting_rates.rate_date
+    group by 1
+
+),
+
+platform as (
+
+    select
+        platform_exact.charge_date,
+        cast(
+            round(platform_exact.platform_cost_exact * cast(power(10, currencies.minor_unit) as decimal(38, 0)), 0)
+            * cast(power(10, -currencies.minor_unit) as {{ money_type() }})
+            as {{ money_type() }}
+        ) as platform_cost,
+        platform_exact.charge_rows,
+        platform_exact.rows_without_fx_rate
+    from platform_exact
+    inner join currencies
+        on currencies.currency = '{{ var("reporting_currency") }}'
+
+),
+
+charged as (
+
+    select
+        charge_date,
+        sum(total_cost) as charged_back,
+        count(distinct tenant) as tenants
+    from chargeback_daily
+    group by 1
+
+),
+
+final as (
+
+    select
+        coalesce(platform.charge_date, charged.charge_date) as charge_date,
+        cast({{ dbt.date_trunc('month', 'coalesce(platform.charge_date, charged.charge_date)') }} as date) as billing_month,
+        '{{ var("reporting_currency") }}' as currency,
+        coalesce(platform.platform_cost, 0) as platform_cost,
+        coalesce(charged.charged_back, 0) as charged_back,
+        coalesce(platform.platform_cost, 0) - coalesce(charged.charged_back, 0) as balance,
+        coalesce(platform.charge_rows, 0) as charge_rows,
+        coalesce(platform.rows_without_fx_rate, 0) as rows_without_fx_rate,
+        coalesce(charged.tenants, 0) as tenants
+    from platform
+    full outer join charged
+        on platform.charge_date = charged.charge_date
+
+)
+
+select * from final
