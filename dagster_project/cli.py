@@ -167,6 +167,39 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
 
 
 @main.command()
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
+@click.option("--item", "items", multiple=True, required=True,
+              help="Planned usage 'SERVICE_OR_MODEL[@UNIT]=QUANTITY', e.g. 'Amazon Elastic Compute Cloud@Hours=720' (repeatable).")
+@click.option("--window-days", default=30, show_default=True, type=int, help="Days of recent actuals to price from.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def estimate(warehouse: str | None, items: tuple[str, ...], window_days: int, as_json: bool) -> None:
+    """Estimate a tenant's cost for planned usage: variable part at recent unit prices plus the expected common share."""
+    import json as _json
+
+    from dagster_project.estimate import EstimateError, Item
+    from dagster_project.estimate import estimate as run_estimate
+
+    settings = _apply_paths(None, warehouse)
+    try:
+        result = run_estimate(settings.warehouse, [Item.parse(i) for i in items], window_days, settings.reporting_currency)
+    except EstimateError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(_json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    cur = result["currency"]
+    for line in result["lines"]:
+        click.echo(f"{line['item']}: {line['quantity']} x {line['unit_price']} = {line['variable_cost']} {cur}"
+                   f"  (observed {line['observed_quantity']} for {line['observed_cost']} {cur})")
+    click.echo(f"variable cost: {result['variable_cost']} {cur}")
+    click.echo(f"common share:  {result['common_cost']} {cur}  (ratio {result['assumptions']['common_to_variable_ratio']})")
+    click.echo(f"total:         {result['total_cost']} {cur}")
+    click.echo("assumptions:")
+    for k, v in result["assumptions"].items():
+        click.echo(f"  {k}: {v}")
+
+
+@main.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default=str(REPO_ROOT / "data" / "landing"), show_default=True)
 @click.option("--warehouse", type=click.Path(dir_okay=False), default=None)
 @click.option("--month", default=None)
