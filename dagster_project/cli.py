@@ -112,7 +112,27 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
                 failures.append(f"step {ev.step_key} failed: {ev.event_specific_data.error.message.strip()[:2000]}")
         if not result.success and not failures:
             failures.append("the run failed; see the Dagster logs")
+        _write_step_timings(instance.all_logs(result.run_id))
     return result.success and not failures, failures
+
+
+def _write_step_timings(events) -> None:
+    """Per-step wall seconds (for benchmarks/): FINOPS_TIMINGS_FILE=path.json."""
+    path = os.environ.get("FINOPS_TIMINGS_FILE")
+    if not path:
+        return
+    import json
+
+    starts, timings = {}, {}
+    for entry in events:
+        ev = entry.dagster_event
+        if ev is None:
+            continue
+        if ev.event_type_value == "STEP_START":
+            starts[ev.step_key] = entry.timestamp
+        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and ev.step_key in starts:
+            timings[ev.step_key] = round(entry.timestamp - starts[ev.step_key], 3)
+    Path(path).write_text(json.dumps(timings, indent=2))
 
 
 def print_summary(settings: Settings) -> None:
@@ -210,6 +230,50 @@ def demo(ctx: click.Context, out: str, warehouse: str | None, month: str | None,
     """Sample data, then the whole pipeline, then the summary."""
     ctx.invoke(sample, out=out, month=month, seed=seed, rows=rows, sources=())
     ctx.invoke(run, landing=out, warehouse=warehouse, month=month, wait_seconds=0.0)
+
+
+def _warehouse_path(warehouse: str | None) -> Path:
+    return Path(warehouse).resolve() if warehouse else Settings.from_env().warehouse
+
+
+@main.command()
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=str(REPO_ROOT / "build" / "report.html"),
+              show_default=True, help="HTML file to write.")
+def report(warehouse: str | None, out: str) -> None:
+    """One self-contained HTML report (inline SVG charts, no network) from the public marts."""
+    from dagster_project.report import WarehouseError, build_report
+
+    progress.enable()
+    path = _warehouse_path(warehouse)
+    progress.say(f"report: reading {path}")
+    try:
+        written = build_report(path, Path(out))
+    except WarehouseError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"report: {written.resolve()}")
+
+
+@main.command()
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder to write: one sub-folder per mart with data.parquet.")
+@click.option("--tenant", default=None, help="Only this tenant's rows (and no other tenant's names).")
+def export(warehouse: str | None, out: str, tenant: str | None) -> None:
+    """Write the public marts as parquet (one folder per table) for BI tools; --tenant for one tenant's own data."""
+    from dagster_project.export import ExportError
+    from dagster_project.export import export as run_export
+
+    progress.enable()
+    path = _warehouse_path(warehouse)
+    progress.say(f"export: reading {path}" + (f" for tenant {tenant}" if tenant is not None else ""))
+    try:
+        done = run_export(path, Path(out), tenant)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"export: {len(done)} table(s), {sum(e.rows for e in done):,} rows in {Path(out).resolve()}")
+    for e in done:
+        click.echo(f"  {e.table}: {e.rows:,} rows")
 
 
 if __name__ == "__main__":

@@ -56,4 +56,9 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
                 metadata={"dbt_error": str(invocation.get_error())[:4000]},
             )
     finally:
+        # never leave a dbt process holding the DuckDB lock after this step ends
+        process = getattr(locals().get("invocation"), "process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
         shutil.rmtree(target_dir, ignore_errors=True)

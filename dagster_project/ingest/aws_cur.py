@@ -162,4 +162,13 @@ SPEC = SourceSpec(
     cost_sql="coalesce(line_item_net_unblended_cost, line_item_unblended_cost)",
     currency_sql="line_item_currency_code",
     description="AWS CUR 2.0 (Data Exports) line items",
+    row_checks=(
+        ("line_item_usage_start_date < bill_billing_period_start_date - interval 1 day "
+         "or line_item_usage_start_date >= bill_billing_period_start_date + interval 1 month",
+         "usage start outside the file's billing period"),
+        ("line_item_usage_end_date < line_item_usage_start_date", "usage end before usage start"),
+        ("abs(line_item_unblended_cost) > 1000000000000", "absurd cost (magnitude above 1e12)"),
+    ),
+    # an id repeats across hours; the interval (or, without it, the usage start) tells them apart
+    unique_key=("identity_line_item_id", "coalesce(identity_time_interval, cast(line_item_usage_start_date as varchar))"),
 )

@@ -35,6 +35,10 @@ class SourceSpec:
     # False for logs whose rows carry no cost of their own (self-hosted model requests):
     # they are conserved into the token marts, not into focus_costs.
     focus_rows: bool = True
+    # (SQL condition marking a bad row of _incoming, reason): any match quarantines the file
+    row_checks: tuple[tuple[str, str], ...] = ()
+    # columns that identify a row within one file: duplicates quarantine the file
+    unique_key: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def matches(self, path: Path) -> bool:

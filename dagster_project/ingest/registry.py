@@ -115,6 +115,13 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     if not spec.matches(path):
         return
     content_hash = file_hash(path)
+    if path.stat().st_size == 0:
+        seen_empty = conn.execute(
+            "select 1 from ops.ingest_files where source = ? and path = ? and content_hash = ?", [spec.name, rel_str, content_hash]
+        ).fetchone()
+        if not seen_empty:
+            _quarantine(conn, spec, rel_str, content_hash, path, "empty file (0 bytes)", now, report, on_quarantine)
+        return
     seen = conn.execute(
         "select path, status from ops.ingest_files where source = ? and content_hash = ? and status in ('loaded', 'quarantined', 'superseded') order by loaded_at desc limit 1",
         [spec.name, content_hash],
@@ -139,6 +146,10 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
         return
     rows, cost_total, currency, periods, no_period = stats
+    problem = _row_problems(conn, spec) if rows else None
+    if problem:
+        _quarantine(conn, spec, rel_str, content_hash, path, problem, now, report, on_quarantine)
+        return
     if rows == 0:
         _quarantine(conn, spec, rel_str, content_hash, path, "file has no data rows", now, report, on_quarantine)
         return
@@ -204,6 +215,23 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         report.rows_loaded += rows
     else:
         report.superseded.append(rel_str)
+
+
+def _row_problems(conn, spec: SourceSpec) -> str | None:
+    """Row-level sanity checks of a staged file; the first problem found is the reason."""
+    problems = []
+    for condition, reason in spec.row_checks:
+        n = conn.execute(f"select count(*) from _incoming where coalesce(({condition}), false)").fetchone()[0]
+        if n:
+            problems.append(f"{reason}: {n} row(s)")
+    if spec.unique_key:
+        cols = ", ".join(spec.unique_key)
+        dup = conn.execute(
+            f"select count(*) - count(distinct ({cols})) from _incoming where {spec.unique_key[0]} is not null"
+        ).fetchone()[0]
+        if dup:
+            problems.append(f"duplicate rows: {dup} row(s) repeat the key ({cols})")
+    return "; ".join(problems) or None
 
 
 def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on_quarantine) -> None:

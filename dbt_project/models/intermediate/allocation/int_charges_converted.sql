@@ -4,7 +4,7 @@ with
 
 charges as (
 
-    select * from {{ ref('int_charges_classified') }}
+    select * from {{ ref('focus_costs') }}
 
 ),
 
