@@ -9,7 +9,7 @@ PYTHON312 ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*
 export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install validator demo test test-fast bench dev docs lint clean
+.PHONY: install validator browser demo test test-fast bench dev docs lint clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,15 @@ $(VALIDATOR_VENV)/.installed:
 
 validator: $(VALIDATOR_VENV)/.installed
 
+# headless Chromium + Japanese fonts for the report's browser test (Debian packages)
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; } || echo "chromium not installed: the report browser test will be skipped"
+
 demo: install
 	$(BIN)/finops demo
+	$(BIN)/finops report
 
-test: install validator
+test: install validator browser
 	$(BIN)/python -m pytest -q
 
 test-fast: install

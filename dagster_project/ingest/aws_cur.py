@@ -98,23 +98,33 @@ def normalize_name(name: str) -> str:
     return LEGACY_RENAMES.get(out, out)
 
 
-def _reader(path: Path) -> tuple[str, str]:
+def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Expose the file as the temp view `_file` (the path is passed as a value, never as SQL)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
-        return "read_parquet($1)", "parquet"
-    if name.endswith((".csv", ".csv.gz")):
-        return "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)", "csv"
-    raise IngestError(f"unsupported file type: {path.name}")
+        fmt, reader = "parquet", lambda: conn.read_parquet(str(path))
+    elif name.endswith((".csv", ".csv.gz")):
+        fmt, reader = "csv", lambda: conn.read_csv(
+            str(path), header=True, all_varchar=True, compression="auto"
+        )
+    else:
+        raise IngestError(f"unsupported file type: {path.name}")
+    try:
+        conn.register("_file", reader())  # a temp view, gone with the connection
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
+    return fmt
 
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    rel, fmt = _reader(path)
-    params = [str(path)]
+    """Define the temp view `_incoming` (CUR 2.0 names and types) over the file."""
+    fmt = open_file_view(conn, path)
     try:
-        described = conn.execute(f"describe select * from {rel}", params).fetchall()
+        described = conn.execute("describe select * from _file").fetchall()
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
     file_cols = [(row[0], row[1]) for row in described]
+    native = {}
     available: dict[str, str] = {}
     legacy_tags: list[tuple[str, str]] = []
     for col, dtype in file_cols:
@@ -129,24 +139,28 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             else:
                 available[norm] = f"nullif(trim({quote_ident(col)}), '')"
             continue
-        available.setdefault(norm, quote_ident(col))
+        if norm not in available:
+            available[norm] = quote_ident(col)
+            native[norm] = dtype.upper()
     if legacy_tags and "resource_tags" not in available:
         entries = ", ".join(f"{{'key': '{k}', 'value': {c}}}" for k, c in legacy_tags)
         available["resource_tags"] = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.value is not null and e.value <> '')))"
     missing = [c for c in REQUIRED if c not in available]
     if missing:
         raise IngestError(f"missing required column(s): {', '.join(missing)}")
+    # values typed natively by the file (DECIMAL, BIGINT, TIMESTAMP) cannot fail to cast
+    to_check = {k: v for k, v in available.items()
+                if k == "resource_tags" or native.get(k, "VARCHAR").startswith(("VARCHAR", "DOUBLE", "FLOAT"))}
     try:
-        check_casts(conn, COLUMNS, available, rel, params)
+        check_casts(conn, COLUMNS, to_check, "_file", [])
         if "resource_tags" in available:
             bad = conn.execute(
-                f"select count(*) from {rel} where {available['resource_tags']} is not null "
-                f"and not coalesce(json_valid({available['resource_tags']}), false)",
-                params,
+                f"select count(*) from _file where {available['resource_tags']} is not null "
+                f"and not coalesce(json_valid({available['resource_tags']}), false)"
             ).fetchone()[0]
             if bad:
                 raise IngestError(f"resource_tags: {bad} value(s) are not a JSON object")
-        conn.execute(f"create or replace temp table _incoming as select {projection_sql(COLUMNS, available)} from {rel}", params)
+        conn.execute(f"create or replace temp view _incoming as select {projection_sql(COLUMNS, available)} from _file")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
     return [c for c, _ in file_cols]

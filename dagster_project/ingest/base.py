@@ -85,7 +85,7 @@ def check_casts(conn: duckdb.DuckDBPyConnection, columns, available: dict[str, s
             )
     if not checks:
         return
-    bad = conn.execute(" union all ".join(checks), params).fetchall()
+    bad = conn.execute(" union all ".join(checks), params or None).fetchall()
     bad = [b for b in bad if b[1]]
     if bad:
         detail = "; ".join(f"{col}: {n} value(s) not a valid {dict(columns)[col]} (e.g. {ex!r})" for col, n, ex in bad)

@@ -131,7 +131,26 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         return
     try:
         file_columns = spec.stage(conn, path)
-        stats = conn.execute(
+    except IngestError as exc:
+        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
+        return
+    export_key, delivery_key = export_and_delivery(rel)
+    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
+
+    # Load first, then inspect the loaded rows: the file is read once. Anything wrong rolls
+    # the whole file back, so a file is never half loaded.
+    conn.execute("begin transaction")
+    try:
+        try:
+            conn.execute(
+                f"insert into raw.{spec.raw_table} select *, $1 as _file_id, $2 as _source_file from _incoming",
+                [file_id, rel_str],
+            )
+        except duckdb.Error as exc:
+            raise IngestError(f"cannot load rows: {str(exc).splitlines()[0]}") from exc
+        loaded = f"(select * from raw.{spec.raw_table} where _file_id = $1)"
+        rows, cost_total, currency, periods, no_period = conn.execute(
             f"""
             select
                 count(*),
@@ -139,30 +158,18 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
                 string_agg(distinct {spec.currency_sql}, ',' order by {spec.currency_sql}),
                 string_agg(distinct {spec.period_sql}, ',' order by {spec.period_sql}),
                 count(*) filter (where {spec.period_sql} is null)
-            from _incoming
-            """
+            from {loaded}
+            """,
+            [file_id],
         ).fetchone()
-    except IngestError as exc:
-        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
-        return
-    rows, cost_total, currency, periods, no_period = stats
-    problem = _row_problems(conn, spec) if rows else None
-    if problem:
-        _quarantine(conn, spec, rel_str, content_hash, path, problem, now, report, on_quarantine)
-        return
-    if rows == 0:
-        _quarantine(conn, spec, rel_str, content_hash, path, "file has no data rows", now, report, on_quarantine)
-        return
-    if no_period:
-        _quarantine(conn, spec, rel_str, content_hash, path, f"{no_period} row(s) have no billing period", now, report, on_quarantine)
-        return
-    export_key, delivery_key = export_and_delivery(rel)
-    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
-    period_list = periods.split(",")
-
-    conn.execute("begin transaction")
-    try:
+        if rows == 0:
+            raise IngestError("file has no data rows")
+        if no_period:
+            raise IngestError(f"{no_period} row(s) have no billing period")
+        problem = _row_problems(conn, spec, loaded, [file_id])
+        if problem:
+            raise IngestError(problem)
+        period_list = periods.split(",")
         # Same path, new content: a restatement of that file.
         replaced = conn.execute(
             "select file_id, path from ops.ingest_files where source = ? and path = ? and status = 'loaded'",
@@ -182,11 +189,8 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         status, reason = "loaded", None
         if newer:
             status, reason = "superseded", f"a newer delivery of the same period is loaded: {newer[0][1]}"
-        if status == "loaded":
-            conn.execute(
-                f"insert into raw.{spec.raw_table} select *, ? as _file_id, ? as _source_file from _incoming",
-                [file_id, rel_str],
-            )
+            conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [file_id])
+        else:
             for old_id, old_path in replaced + older:
                 conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [old_id])
                 conn.execute(
@@ -205,11 +209,15 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
              mtime, rows, cost_total, currency, json.dumps(file_columns), status, reason, None, now],
         )
         conn.execute("commit")
+    except IngestError as exc:
+        conn.execute("rollback")
+        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
+        return
     except Exception:
         conn.execute("rollback")
         raise
     finally:
-        conn.execute("drop table if exists _incoming")
+        _drop_staging(conn)
     if status == "loaded":
         report.loaded.append(rel_str)
         report.rows_loaded += rows
@@ -217,17 +225,26 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         report.superseded.append(rel_str)
 
 
-def _row_problems(conn, spec: SourceSpec) -> str | None:
-    """Row-level sanity checks of a staged file; the first problem found is the reason."""
+def _drop_staging(conn) -> None:
+    """Sources stage a file as a temp table or view named _incoming (and _file)."""
+    for name, kind in conn.execute(
+        "select table_name, table_type from information_schema.tables "
+        "where table_name in ('_incoming', '_file') and table_catalog = 'temp'"
+    ).fetchall():
+        conn.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists temp.{name}")
+
+
+def _row_problems(conn, spec: SourceSpec, relation: str, params: list) -> str | None:
+    """Row-level sanity checks of a loaded file; every problem found goes into the reason."""
     problems = []
     for condition, reason in spec.row_checks:
-        n = conn.execute(f"select count(*) from _incoming where coalesce(({condition}), false)").fetchone()[0]
+        n = conn.execute(f"select count(*) from {relation} where coalesce(({condition}), false)", params).fetchone()[0]
         if n:
             problems.append(f"{reason}: {n} row(s)")
     if spec.unique_key:
         cols = ", ".join(spec.unique_key)
         dup = conn.execute(
-            f"select count(*) - count(distinct ({cols})) from _incoming where {spec.unique_key[0]} is not null"
+            f"select count(*) - count(distinct ({cols})) from {relation} where {spec.unique_key[0]} is not null", params
         ).fetchone()[0]
         if dup:
             problems.append(f"duplicate rows: {dup} row(s) repeat the key ({cols})")
@@ -240,7 +257,7 @@ def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on
         size = path.lstat().st_size
     except OSError:
         size = None
-    conn.execute("drop table if exists _incoming")
+    _drop_staging(conn)
     conn.execute(
         """
         insert or replace into ops.ingest_files

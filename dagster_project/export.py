@@ -1,0 +1,181 @@
+"""`finops export`: the public marts as parquet, one folder per table, for BI tools that
+prefer files; with a tenant, only that tenant's rows and nothing that names another tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project import progress
+from dagster_project.report import WarehouseError, open_read_only
+
+MANIFEST = "_manifest.json"
+# Tables with a tenant column and the column; every other mart with a `tenant` column is
+# filtered on it too. Marts without one (balance, TEI) are platform-wide and left out of a
+# tenant's export.
+TENANT_COLUMNS = {"focus_costs": "x_tenant"}
+# Never in a tenant's export, whatever columns they have.
+NOT_FOR_TENANTS = {"fct_platform_balance_daily", "fct_platform_balance_monthly"}
+
+
+class ExportError(Exception):
+    pass
+
+
+@dataclass
+class Exported:
+    table: str
+    path: Path
+    rows: int
+
+
+def public_marts(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table and view in the `marts` schema: the public interface (DESIGN.md)."""
+    return [r[0] for r in conn.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+    ).fetchall()]
+
+
+def tenant_column(conn: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    if table in NOT_FOR_TENANTS:
+        return None
+    cols = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?", [table]
+    ).fetchall()}
+    col = TENANT_COLUMNS.get(table, "tenant")
+    return col if col in cols else None
+
+
+def known_tenants(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tenant names from the tenant map and from every mart's tenant column."""
+    names: set[str] = set()
+    if conn.execute("select count(*) from information_schema.tables where table_schema = 'reference' "
+                    "and table_name = 'tenant_map'").fetchone()[0]:
+        names |= {r[0] for r in conn.execute("select distinct tenant from reference.tenant_map where tenant is not null").fetchall()}
+    for table in public_marts(conn):
+        col = tenant_column(conn, table)
+        if col:
+            names |= {r[0] for r in conn.execute(f'select distinct "{col}" from marts."{table}" where "{col}" is not null').fetchall()}
+    return names
+
+
+def name_pattern(name: str) -> re.Pattern:
+    """A tenant name as a whole word, any case: 'search' matches '"search"', 'team search' and
+    'search-infra' but not 'research' or 'OpenSearch'. Names with non-ASCII letters (需要予測) match anywhere: Japanese
+    text has no spaces to bound a word."""
+    if name.isascii():
+        return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", re.IGNORECASE)
+    return re.compile(re.escape(name))
+
+
+def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenant: str, others: set[str]) -> list[str]:
+    """Every (file, column, name) where another tenant's name appears in a string column."""
+    patterns = {o: name_pattern(o) for o in others if o and o != tenant}
+    hits = []
+    for f in files:
+        cols = conn.execute("select column_name, column_type from (describe select * from read_parquet(?))", [str(f)]).fetchall()
+        for col, typ in cols:
+            # strings anywhere, nested types included (their text form holds their strings)
+            if typ == "VARCHAR":
+                expr = f'"{col}"'
+            elif any(k in typ for k in ("VARCHAR", "STRUCT", "MAP", "[]", "JSON")):
+                expr = f'cast("{col}" as varchar)'
+            else:
+                continue
+            values = conn.execute(f"select distinct {expr} from read_parquet(?) where {expr} is not null", [str(f)]).fetchall()
+            for (value,) in values:
+                # the tenant's own name may contain another's ('ml-research' holds 'search'): look
+                # for shorter names with our own name blanked out, but for names that contain
+                # ours ('ml' exporting, 'ml-research' another tenant) in the text as it is
+                blanked = value.replace(tenant, " ")
+                for other, pat in patterns.items():
+                    if pat.search(value if tenant in other else blanked):
+                        hits.append(f"{f.parent.name}.{col} names {other!r}")
+    return sorted(set(hits))
+
+
+def _prepare_out(out: Path) -> None:
+    """An empty folder, or a previous export that we replace; never a folder of other files,
+    whose stale tables could hand one tenant another's data."""
+    if out.exists() and any(out.iterdir()):
+        manifest = out / MANIFEST
+        if not manifest.is_file():
+            raise ExportError(f"{out} is not empty and holds no {MANIFEST}: choose an empty folder or a previous export folder")
+        try:
+            previous = json.loads(manifest.read_text(encoding="utf-8"))
+            tables = [t["table"] for t in previous["tables"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ExportError(f"{manifest} is unreadable ({exc}); remove {out} by hand") from None
+        for t in tables:
+            folder = out / t
+            if folder.is_dir() and folder.resolve().parent == out.resolve():
+                shutil.rmtree(folder)
+        manifest.unlink()
+        leftovers = [p.name for p in out.iterdir()]
+        if leftovers:
+            raise ExportError(f"{out} holds files that are not part of the previous export ({', '.join(sorted(leftovers)[:5])}); "
+                              "choose an empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _copy(conn: duckdb.DuckDBPyConnection, select_sql: str, params: list, dest: Path) -> int:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # The destination is a path we built ourselves; quotes doubled so any folder name is safe.
+    target = str(dest).replace("'", "''")
+    conn.execute(f"copy ({select_sql}) to '{target}' (format parquet, compression zstd)", params)
+    return conn.execute("select count(*) from read_parquet(?)", [str(dest)]).fetchone()[0]
+
+
+def export(warehouse: Path, out: Path, tenant: str | None = None) -> list[Exported]:
+    """Write marts.<table> to out/<table>/data.parquet (only `tenant`'s rows when given)."""
+    out = Path(out)
+    try:
+        conn = open_read_only(Path(warehouse))
+    except WarehouseError as exc:
+        raise ExportError(str(exc)) from None
+    try:
+        tables = public_marts(conn)
+        if not tables:
+            raise ExportError(f"warehouse {warehouse} has no marts yet: run `finops run` first")
+        if tenant is not None:
+            tenants = known_tenants(conn)
+            if tenant not in tenants:
+                raise ExportError(f"unknown tenant {tenant!r}; known tenants: {', '.join(sorted(tenants))}")
+        _prepare_out(out)
+        done: list[Exported] = []
+        for table in tables:
+            if tenant is None:
+                sql, params = f'select * from marts."{table}"', []
+            else:
+                col = tenant_column(conn, table)
+                if col is None:
+                    progress.say(f"export: {table}: skipped (not per tenant)")
+                    continue
+                # the tenant value only ever travels as a parameter
+                sql, params = f'select * from marts."{table}" where "{col}" = ?', [tenant]
+            dest = out / table / "data.parquet"
+            rows = _copy(conn, sql, params, dest)
+            progress.say(f"export: {table}: {rows:,} rows -> {dest}")
+            done.append(Exported(table, dest, rows))
+        if tenant is not None:
+            hits = find_foreign_names(conn, [e.path for e in done], tenant, known_tenants(conn))
+            if hits:
+                for e in done:
+                    shutil.rmtree(e.path.parent, ignore_errors=True)
+                raise ExportError(f"export for {tenant!r} withdrawn: another tenant is named in it ({'; '.join(hits[:10])})")
+        manifest = {
+            "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tenant": tenant,
+            "format": "parquet",
+            "tables": [{"table": e.table, "path": f"{e.table}/data.parquet", "rows": e.rows} for e in done],
+        }
+        (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return done
+    finally:
+        conn.close()
