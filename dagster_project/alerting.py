@@ -38,11 +38,16 @@ def redact(text: str) -> str:
     return _URL_RE.sub("<redacted-url>", text)
 
 
+def _slack_escape(text: str) -> str:
+    """Slack reads <...> as a link and & as an entity: escape them so SQL like `a <> b` shows as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(alert: Alert) -> dict:
     icon = {"error": ":red_circle:", "warn": ":warning:", "info": ":information_source:"}.get(alert.severity, "")
-    lines = [f"{icon} *{alert.check_name}* ({alert.severity})", alert.message]
+    lines = [f"{icon} *{alert.check_name}* ({alert.severity})", _slack_escape(redact(alert.message))]
     if alert.subject:
-        lines.append(f"Subject: {alert.subject}")
+        lines.append(f"Subject: {_slack_escape(alert.subject)}")
     lines.append("Look: `select * from ops.alerts order by raised_at desc` in the warehouse, or the Dagster UI run.")
     return {"text": "\n".join(lines)}
 

@@ -103,6 +103,10 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
+        # the run-failure sensor does not see in-process runs: alert here
+        from dagster_project.sensors import alert_in_process_failure
+
+        alert_in_process_failure(settings, result)
         failures = []
         for ev in result.get_asset_check_evaluations():
             if not ev.passed and ev.severity.value == "ERROR":

@@ -6,14 +6,23 @@ from dagster_project.assets.dbt import finops_dbt_assets
 from dagster_project.assets.ingest import ingest_assets
 from dagster_project.checks.balance import daily_zero_balance, monthly_zero_balance
 from dagster_project.checks.conservation import per_file_conservation
-from dagster_project.jobs import nightly_job, nightly_schedule, landing_files_sensor
+from dagster_project.checks.gx_suites import gx_checks
+from dagster_project.checks.late_data import late_data
+from dagster_project.checks.schema_drift import (
+    schema_drift_checks,
+    unknown_line_item_types,
+)
+from dagster_project.checks.spikes import daily_cost_spikes
+from dagster_project.jobs import landing_files_sensor, nightly_job, nightly_schedule
 from dagster_project.resources import build_resources
+from dagster_project.sensors import run_failure_alert_sensor
 
 defs = dg.Definitions(
     assets=[*ingest_assets, finops_dbt_assets],
-    asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance],
+    asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
+                  *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
-    sensors=[landing_files_sensor],
+    sensors=[landing_files_sensor, run_failure_alert_sensor],
     resources=build_resources(),
 )

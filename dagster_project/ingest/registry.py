@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ import duckdb
 from dagster_project.ingest.base import IngestError, SourceSpec
 
 PERIOD_MARKER = "BILLING_PERIOD="
+# Azure cost exports write each run under <export>/<YYYYMMDD-YYYYMMDD>/<run-id>/
+AZURE_PERIOD_RE = re.compile(r"^\d{8}-\d{8}$")
 
 
 @dataclass
@@ -60,7 +63,7 @@ def file_hash(path: Path) -> str:
 def export_and_delivery(rel: Path) -> tuple[str, str]:
     parts = rel.parent.parts
     for i, part in enumerate(parts):
-        if part.startswith(PERIOD_MARKER):
+        if part.startswith(PERIOD_MARKER) or AZURE_PERIOD_RE.match(part):
             return "/".join(parts[:i]), "/".join(parts)
     key = "/".join(parts)
     return key, key

@@ -1,0 +1,129 @@
+"""`make bench`: time the pipeline against a bare DuckDB conversion on 1M, 3M and 10M CUR rows.
+
+Not part of `make test`: it prints and records, it never asserts a time. Results go to
+benchmarks/results/<date>.json and .md. Sizes: BENCH_SIZES=1000000,3000000 to override.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+BIN = Path(sys.executable).parent
+DATA = HERE / "data"
+RESULTS = HERE / "results"
+
+
+def run_measured(cmd: list[str], env: dict | None = None) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=out_f, stderr=err_f, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - started
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read(), err_f.read()
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "returncode": os.waitstatus_to_exitcode(status),
+        "stdout": out,
+        "stderr": err,
+    }
+
+
+def ensure_sample(rows: int) -> Path:
+    landing = DATA / f"cur_{rows}" / "landing"
+    marker = landing.parent / ".complete"
+    if not marker.exists():
+        shutil.rmtree(landing.parent, ignore_errors=True)
+        print(f"generating {rows:,} CUR rows ...", flush=True)
+        subprocess.run([str(BIN / "finops"), "sample", "--out", str(landing), "--month", "2026-10", "--seed", "1",
+                        "--rows", str(rows), "--source", "aws_cur"], check=True, stdout=subprocess.DEVNULL)
+        marker.touch()
+    return landing
+
+
+def bench_size(rows: int) -> dict:
+    landing = ensure_sample(rows)
+    work = DATA / f"cur_{rows}" / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    total_rows = None
+
+    print(f"[{rows:,}] bare reference ...", flush=True)
+    bare = run_measured([sys.executable, str(HERE / "bare_reference.py"), str(landing), str(work / "bare.duckdb")])
+    if bare["returncode"] == 0:
+        total_rows = int(bare["stdout"].split()[0])
+
+    print(f"[{rows:,}] pipeline (finops run) ...", flush=True)
+    timings = work / "timings.json"
+    pipe = run_measured([str(BIN / "finops"), "run", "--landing", str(landing), "--warehouse", str(work / "finops.duckdb")],
+                        env={"FINOPS_TIMINGS_FILE": str(timings)})
+    stages = json.loads(timings.read_text()) if timings.exists() else {}
+
+    print(f"[{rows:,}] no-op rerun ...", flush=True)
+    noop = run_measured([str(BIN / "finops"), "run", "--landing", str(landing), "--warehouse", str(work / "finops.duckdb")])
+
+    result = {
+        "rows": total_rows or rows,
+        "bare": {k: bare[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")},
+        "pipeline": {k: pipe[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")},
+        "pipeline_stages_s": stages,
+        "noop_rerun": {k: noop[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")},
+    }
+    if pipe["returncode"] != 0:
+        result["pipeline_error"] = pipe["stderr"][-3000:]
+    n = result["rows"]
+    result["pipeline_rows_per_s"] = round(n / pipe["wall_s"]) if pipe["wall_s"] else None
+    result["bare_rows_per_s"] = round(n / bare["wall_s"]) if bare["wall_s"] else None
+    result["ratio_pipeline_to_bare"] = round(pipe["wall_s"] / bare["wall_s"], 2) if bare["wall_s"] else None
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def markdown(results: list[dict], machine: str) -> str:
+    lines = [f"Machine: {machine}", "",
+             "| rows | bare wall s | pipeline wall s | pipeline CPU s | peak RSS MB | rows/s | pipeline / bare | no-op rerun s |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['rows']:,} | {r['bare']['wall_s']} | {r['pipeline']['wall_s']} | {r['pipeline']['cpu_s']} | "
+                     f"{r['pipeline']['peak_rss_mb']} | {r['pipeline_rows_per_s']:,} | {r['ratio_pipeline_to_bare']} | "
+                     f"{r['noop_rerun']['wall_s']} |")
+    if len(results) >= 2:
+        first, last = results[0], results[-1]
+        per_row_first = first["pipeline"]["wall_s"] / first["rows"]
+        per_row_last = last["pipeline"]["wall_s"] / last["rows"]
+        lines += ["", f"Per-row cost at {last['rows']:,} / at {first['rows']:,}: {per_row_last / per_row_first:.2f}"]
+    lines += ["", "Stages (s) of the largest run: " + ", ".join(f"{k} {v}" for k, v in results[-1]["pipeline_stages_s"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "1000000,3000000,10000000").split(",")]
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
+    results = [bench_size(n) for n in sizes]
+    RESULTS.mkdir(exist_ok=True)
+    stamp = dt.date.today().isoformat()
+    payload = {"date": stamp, "machine": machine, "results": results}
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(payload, indent=2))
+    md = markdown(results, machine)
+    (RESULTS / f"{stamp}.md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""Provider-native FOCUS exports (1.0, 1.1, 1.2; parquet or csv(.gz)), loaded under FOCUS 1.2 names.
+
+The version is detected from the columns (the newest version whose introduced columns appear;
+shared/reference/focus_1_2_columns.csv). Loading renames pre-1.0 and differently cased column
+names to the 1.2 names, adds the columns a version lacks as nulls, turns the strings 'NULL',
+'N/A' and '' into real nulls and reads timestamps as UTC. Value upgrades (enum spellings,
+ServiceSubcategory, ContractedCost defaults) happen in int_focus_charges_mapped.
+
+Delivery: AWS writes `<export>/data/BILLING_PERIOD=YYYY-MM/<file>` and, per snapshot, another
+folder below the period; the registry counts only the newest delivery of an export's period
+(and a file rewritten in place replaces itself).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.base import IngestError, SourceSpec, cast_expr, check_casts, quote_ident
+
+MONEY = "decimal(38, 10)"
+TS = "timestamp"
+
+# FOCUS 1.2 columns in the spec's order with their raw types, and the version that introduced each.
+FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("AvailabilityZone", "varchar", "1.0"),
+    ("BilledCost", MONEY, "1.0"),
+    ("BillingAccountId", "varchar", "1.0"),
+    ("BillingAccountName", "varchar", "1.0"),
+    ("BillingAccountType", "varchar", "1.2"),
+    ("BillingCurrency", "varchar", "1.0"),
+    ("BillingPeriodEnd", TS, "1.0"),
+    ("BillingPeriodStart", TS, "1.0"),
+    ("CapacityReservationId", "varchar", "1.1"),
+    ("CapacityReservationStatus", "varchar", "1.1"),
+    ("ChargeCategory", "varchar", "1.0"),
+    ("ChargeClass", "varchar", "1.0"),
+    ("ChargeDescription", "varchar", "1.0"),
+    ("ChargeFrequency", "varchar", "1.0"),
+    ("ChargePeriodEnd", TS, "1.0"),
+    ("ChargePeriodStart", TS, "1.0"),
+    ("CommitmentDiscountCategory", "varchar", "1.0"),
+    ("CommitmentDiscountId", "varchar", "1.0"),
+    ("CommitmentDiscountName", "varchar", "1.0"),
+    ("CommitmentDiscountQuantity", MONEY, "1.1"),
+    ("CommitmentDiscountStatus", "varchar", "1.0"),
+    ("CommitmentDiscountType", "varchar", "1.0"),
+    ("CommitmentDiscountUnit", "varchar", "1.1"),
+    ("ConsumedQuantity", MONEY, "1.0"),
+    ("ConsumedUnit", "varchar", "1.0"),
+    ("ContractedCost", MONEY, "1.0"),
+    ("ContractedUnitPrice", MONEY, "1.0"),
+    ("EffectiveCost", MONEY, "1.0"),
+    ("InvoiceId", "varchar", "1.2"),
+    ("InvoiceIssuerName", "varchar", "1.0"),
+    ("ListCost", MONEY, "1.0"),
+    ("ListUnitPrice", MONEY, "1.0"),
+    ("PricingCategory", "varchar", "1.0"),
+    ("PricingCurrency", "varchar", "1.2"),
+    ("PricingCurrencyContractedUnitPrice", MONEY, "1.2"),
+    ("PricingCurrencyEffectiveCost", MONEY, "1.2"),
+    ("PricingCurrencyListUnitPrice", MONEY, "1.2"),
+    ("PricingQuantity", MONEY, "1.0"),
+    ("PricingUnit", "varchar", "1.0"),
+    ("ProviderName", "varchar", "1.0"),
+    ("PublisherName", "varchar", "1.0"),
+    ("RegionId", "varchar", "1.0"),
+    ("RegionName", "varchar", "1.0"),
+    ("ResourceId", "varchar", "1.0"),
+    ("ResourceName", "varchar", "1.0"),
+    ("ResourceType", "varchar", "1.0"),
+    ("ServiceCategory", "varchar", "1.0"),
+    ("ServiceName", "varchar", "1.0"),
+    ("ServiceSubcategory", "varchar", "1.1"),
+    ("SkuId", "varchar", "1.0"),
+    ("SkuMeter", "varchar", "1.1"),
+    ("SkuPriceDetails", "varchar", "1.1"),
+    ("SkuPriceId", "varchar", "1.0"),
+    ("SubAccountId", "varchar", "1.0"),
+    ("SubAccountName", "varchar", "1.0"),
+    ("SubAccountType", "varchar", "1.2"),
+    ("Tags", "varchar", "1.0"),
+)
+
+COLUMNS: tuple[tuple[str, str], ...] = tuple((name, dtype) for name, dtype, _ in FOCUS_COLUMNS) + (
+    ("x_focus_version", "varchar"),
+)
+
+# Names used before FOCUS 1.0 (0.5 and 1.0-preview) -> the 1.0+ name.
+RENAMES = {
+    "amortizedcost": "EffectiveCost",
+    "billedcurrency": "BillingCurrency",
+    "chargetype": "ChargeCategory",
+    "provider": "ProviderName",
+    "publisher": "PublisherName",
+    "invoiceissuer": "InvoiceIssuerName",
+    "region": "RegionName",
+    "usagequantity": "ConsumedQuantity",
+    "usageunit": "ConsumedUnit",
+}
+
+# Mandatory in every supported version and not derivable: a file without one is quarantined.
+REQUIRED = (
+    "BilledCost", "BillingAccountId", "BillingCurrency", "BillingPeriodStart", "BillingPeriodEnd",
+    "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost", "ListCost",
+    "ProviderName", "ServiceCategory", "ServiceName",
+)
+# Must be set on every row (FOCUS: not null); checked after the 'NULL' strings become nulls.
+NOT_NULL = ("BilledCost", "BillingCurrency", "BillingPeriodStart", "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd",
+            "EffectiveCost", "ServiceName")
+
+NULL_STRINGS = ("", "NULL", "N/A")
+JSON_COLUMNS = ("Tags", "SkuPriceDetails")
+
+
+def detect_version(present: set[str]) -> str:
+    """The newest FOCUS version whose introduced columns the file has (1.0 if none newer)."""
+    for version in ("1.2", "1.1"):
+        if any(name in present for name, _, introduced in FOCUS_COLUMNS if introduced == version):
+            return version
+    return "1.0"
+
+
+def _reader(path: Path) -> tuple[str, str]:
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "read_parquet($1)", "parquet"
+    if name.endswith((".csv", ".csv.gz")):
+        return "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)", "csv"
+    raise IngestError(f"unsupported file type: {path.name}")
+
+
+def _text(col: str) -> str:
+    """The value as trimmed text, with the placeholder strings exporters write for null as null."""
+    text = f"trim(cast({quote_ident(col)} as varchar))"
+    nulls = ", ".join(f"'{s}'" for s in NULL_STRINGS)
+    return f"case when upper({text}) in ({nulls}) then null else {text} end"
+
+
+def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    rel, fmt = _reader(path)
+    params = [str(path)]
+    try:
+        file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
+    canonical = {name.lower(): name for name, _, _ in FOCUS_COLUMNS}
+    available: dict[str, str] = {}
+    for col in file_cols:
+        key = col.replace("\ufeff", "").strip().lower()
+        name = canonical.get(key) or RENAMES.get(key)
+        if name and name not in available:
+            available[name] = _text(col)
+    missing = [c for c in REQUIRED if c not in available]
+    if missing:
+        raise IngestError(f"missing required column(s): {', '.join(missing)}")
+    version = detect_version(set(available))
+    try:
+        check_casts(conn, COLUMNS, available, rel, params)
+        projection = ",\n    ".join(
+            f"{cast_expr(available[c], t)} as {c}" if c in available else f"cast(null as {t}) as {c}"
+            for c, t in COLUMNS if c != "x_focus_version"
+        )
+        conn.execute(
+            f"create or replace temp table _incoming as select {projection}, '{version}' as x_focus_version from {rel}",
+            params,
+        )
+        counts = ", ".join(f"count(*) filter (where {c} is null)" for c in NOT_NULL)
+        nulls = dict(zip(NOT_NULL, conn.execute(f"select {counts} from _incoming").fetchone(), strict=True))
+        nulls = {c: n for c, n in nulls.items() if n}
+        if nulls:
+            raise IngestError("null in a not-null FOCUS column: " + "; ".join(f"{c}: {n} row(s)" for c, n in nulls.items()))
+        for col in JSON_COLUMNS:
+            bad = conn.execute(
+                f"select count(*) from _incoming where {col} is not null "
+                f"and coalesce(json_type(try_cast({col} as json)), '') <> 'OBJECT'"
+            ).fetchone()[0]
+            if bad:
+                raise IngestError(f"{col}: {bad} value(s) are not a JSON object")
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
+    return file_cols
+
+
+SPEC = SourceSpec(
+    name="focus",
+    raw_table="focus_export_rows",
+    suffixes=(".parquet", ".csv", ".csv.gz"),
+    columns=COLUMNS,
+    stage=stage,
+    period_sql="strftime(BillingPeriodStart, '%Y-%m')",
+    cost_sql="BilledCost",
+    currency_sql="BillingCurrency",
+    description="Provider-native FOCUS exports (1.0 to 1.2), upgraded to 1.2",
+    row_checks=(
+        ("ChargePeriodEnd < ChargePeriodStart", "charge period end before its start"),
+        ("BillingPeriodEnd <= BillingPeriodStart", "billing period end not after its start"),
+        ("abs(BilledCost) > 1000000000000", "absurd cost (magnitude above 1e12)"),
+    ),
+)

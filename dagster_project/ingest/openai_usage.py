@@ -1,0 +1,299 @@
+"""OpenAI organization usage API pages for completions (`GET /v1/organization/usage/completions`).
+
+A file holds one page (or several, as a JSON array or one page per line): `data[]` buckets with
+`start_time` / `end_time` (unix seconds) and `results[]` of `organization.usage.completions.result`.
+Files sit below `openai_usage/<organization id>/...`; the first folder names the organization
+(the billing account: the pages themselves do not carry it).
+
+Each result is staged as token lines, one per token type with tokens, so that every raw row
+becomes exactly one FOCUS charge (one SKU per model and token type):
+- `input`: input_tokens - input_cached_tokens. OpenAI's input_tokens INCLUDE the cached ones,
+  so cached tokens are charged once, at the cached price, never also at the input price;
+- `cached_input`: input_cached_tokens; `output`: output_tokens;
+- `input_audio` / `output_audio`: input_audio_tokens / output_audio_tokens.
+The result's num_model_requests travels on its first line (0 on the others). The pages carry
+no cost: tokens are priced in dbt with the dated price book (seeds/tokens/llm_prices.csv).
+
+Pages of the costs API (`organization.costs.result`) are quarantined with the reason: every
+row of this folder becomes one FOCUS charge (per-file conservation), and billed amounts next to
+the priced tokens would count the same usage twice. They need a landing folder of their own
+(focus_rows=False) to feed the estimated-vs-billed reconciliation (fct_token_cost_reconciliation_daily).
+
+The JSON helpers below are shared with the Anthropic, LiteLLM and self-hosted loaders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.base import (
+    IngestError,
+    SourceSpec,
+    check_casts,
+    projection_sql,
+)
+
+TS = "timestamp"
+
+# Token line columns every LLM usage source ends with (same names, same meaning).
+LINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("record_index", "bigint"),
+    ("token_type", "varchar"),
+    ("tokens", "bigint"),
+    ("requests", "bigint"),
+)
+
+RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("organization_id", "varchar"),
+    ("bucket_start_time", TS),
+    ("bucket_end_time", TS),
+    ("project_id", "varchar"),
+    ("user_id", "varchar"),
+    ("api_key_id", "varchar"),
+    ("model", "varchar"),
+    ("batch", "boolean"),
+    ("service_tier", "varchar"),
+    ("input_tokens", "bigint"),
+    ("input_cached_tokens", "bigint"),
+    ("output_tokens", "bigint"),
+    ("input_audio_tokens", "bigint"),
+    ("output_audio_tokens", "bigint"),
+    ("num_model_requests", "bigint"),
+)
+# The raw table: the result's dimensions, then the line. Token totals of the result are not
+# repeated on every line (a sum over lines would count them once per line).
+CARRIED = ("organization_id", "bucket_start_time", "bucket_end_time", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
+COLUMNS: tuple[tuple[str, str], ...] = tuple((n, t) for n, t in RECORD_COLUMNS if n in CARRIED) + LINE_COLUMNS
+
+USAGE_OBJECT = "organization.usage.completions.result"
+COST_OBJECT = "organization.costs.result"
+REQUIRED_RESULT_FIELDS = ("input_tokens", "output_tokens", "num_model_requests")
+
+# token type, expression over _records, in line order
+TOKEN_LINES = (
+    ("input", "input_tokens - coalesce(input_cached_tokens, 0)"),
+    ("cached_input", "coalesce(input_cached_tokens, 0)"),
+    ("output", "output_tokens"),
+    ("input_audio", "coalesce(input_audio_tokens, 0)"),
+    ("output_audio", "coalesce(output_audio_tokens, 0)"),
+)
+
+
+# --- helpers shared by the LLM usage loaders -------------------------------------------------
+
+def first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def account_from_path(path: Path, source: str) -> str | None:
+    """The first folder below the source folder (`openai_usage/<account>/...`), if any."""
+    parts = Path(path).parts
+    for i, part in enumerate(parts[:-1]):
+        if part == source and i + 1 < len(parts) - 1:
+            return parts[i + 1]
+    return None
+
+
+def sql_literal(value: str | None) -> str:
+    return "null" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def stage_json_pages(conn: duckdb.DuckDBPyConnection, path: Path, label: str) -> None:
+    """Read every page of a file into temp table `_results` (page, bucket, result as JSON, in file order)."""
+    try:
+        conn.execute(
+            """
+            create or replace temp table _pages as
+            select row_number() over () as page_index, json as page
+            -- a page of many grouped results can pass DuckDB's 16 MB default object size
+            from read_json_objects($1, format = 'auto', compression = 'auto', maximum_object_size = 1073741824)
+            """,
+            [str(path)],
+        )
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read JSON file: {first_line(exc)}") from exc
+    not_pages = conn.execute(
+        "select count(*) from _pages where coalesce(json_type(page, '$.data'), '') <> 'ARRAY'"
+    ).fetchone()[0]
+    if not_pages:
+        raise IngestError(f"not a page of the {label}: {not_pages} JSON value(s) have no data[] array of buckets")
+    try:
+        conn.execute(
+            """
+            create or replace temp table _results as
+            with buckets as (
+                select page_index, unnest(list_transform(cast(page->'data' as json[]), lambda b, i: {'i': i, 'b': b})) as x
+                from _pages
+            ),
+            results as (
+                select
+                    page_index,
+                    x.i as bucket_index,
+                    x.b as bucket,
+                    unnest(list_transform(coalesce(cast(x.b->'results' as json[]), []), lambda r, i: {'i': i, 'r': r})) as y
+                from buckets
+            )
+            select
+                row_number() over (order by page_index, bucket_index, y.i) as record_index,
+                bucket,
+                y.r as result
+            from results
+            """
+        )
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read the buckets of the {label}: {first_line(exc)}") from exc
+    finally:
+        conn.execute("drop table if exists _pages")
+
+
+def require_fields(conn, rel: str, fields: tuple[str, ...], json_col: str, where: str = "true") -> None:
+    """Quarantine when a record lacks a required field (absent or null)."""
+    checks = " union all ".join(
+        f"select '{f}' as field, count(*) as n from {rel} where ({where}) and ({json_col}->>'{f}') is null" for f in fields
+    )
+    missing = [(f, n) for f, n in conn.execute(checks).fetchall() if n]
+    if missing:
+        detail = ", ".join(f"{f} ({n} record(s))" for f, n in missing)
+        raise IngestError(f"missing required field(s): {detail}")
+
+
+def build_records(conn, record_columns, available: dict[str, str], rel: str) -> None:
+    """Typed records into `_records`; a value that does not parse quarantines the file."""
+    check_casts(conn, record_columns, available, rel, [])
+    conn.execute(f"create or replace temp table _records as select record_index, {projection_sql(record_columns, available)} from {rel}")
+
+
+def build_lines(conn, token_lines, columns, requests_expr: str, other_lines_requests: str = "0",
+                extra_first_line: dict[str, str] | None = None) -> None:
+    """`_incoming` with exactly `columns`: one row per record and token type with tokens (the
+    record's first line is always kept, so that a record with no tokens still carries its
+    requests). `requests_expr` and the `extra_first_line` expressions go on the first line only;
+    the other lines get `other_lines_requests` (0, or null where the source has no counts)."""
+    negative = " or ".join(f"({expr}) < 0" for _, expr in token_lines)
+    bad = conn.execute(f"select count(*), min(record_index) from _records where {negative}").fetchone()
+    if bad[0]:
+        raise IngestError(f"{bad[0]} record(s) have negative token counts (e.g. cached tokens above input tokens), first record {bad[1]}")
+    nulls = " or ".join(f"({expr}) is null" for _, expr in token_lines)
+    missing = conn.execute(f"select count(*) from _records where {nulls}").fetchone()[0]
+    if missing:
+        raise IngestError(f"{missing} record(s) lack a token count")
+    unions = " union all ".join(
+        f"select record_index, {i} as type_order, '{name}' as token_type, cast({expr} as bigint) as tokens from _records"
+        for i, (name, expr) in enumerate(token_lines, 1)
+    )
+    extra = extra_first_line or {}
+    select = []
+    for name, _ in columns:
+        if name in ("record_index", "token_type", "tokens"):
+            select.append(f"kept.{name}")
+        elif name == "requests":
+            select.append(f"case when kept.line_number = 1 then {requests_expr} else {other_lines_requests} end as requests")
+        elif name in extra:
+            select.append(f"case when kept.line_number = 1 then {extra[name]} end as {name}")
+        else:
+            select.append(f"_records.{name}")
+    conn.execute(
+        f"""
+        create or replace temp table _incoming as
+        with lines as ({unions}),
+        nonzero as (
+            select lines.*
+            from lines
+            qualify tokens > 0 or (type_order = 1 and sum(tokens) over (partition by record_index) = 0)
+        ),
+        kept as (
+            select
+                nonzero.*,
+                row_number() over (partition by record_index order by type_order) as line_number
+            from nonzero
+        )
+        select
+            {", ".join(select)}
+        from kept
+        inner join _records
+            on kept.record_index = _records.record_index
+        order by kept.record_index, kept.type_order
+        """
+    )
+
+
+def set_account(conn, column: str, path: Path, source: str) -> None:
+    """Fill the account column of `_incoming` from the file's folder (a parameter, never SQL text)."""
+    conn.execute(f"update _incoming set {column} = ?", [account_from_path(path, source)])
+
+
+def drop_temp(conn, *names: str) -> None:
+    for name in names:
+        conn.execute(f"drop table if exists {name}")
+
+
+def json_keys_seen(conn, rel: str, json_col: str) -> list[str]:
+    return [r[0] for r in conn.execute(f"select distinct unnest(json_keys({json_col})) as k from {rel} order by k").fetchall()]
+
+
+# --- OpenAI ----------------------------------------------------------------------------------
+
+def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    if not path.name.lower().endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz")):
+        raise IngestError(f"unsupported file type: {path.name}")
+    try:
+        stage_json_pages(conn, path, "OpenAI usage API")
+        kinds = dict(conn.execute(
+            f"""
+            select coalesce(result->>'object', case when json_exists(result, '$.amount') then '{COST_OBJECT}' else '{USAGE_OBJECT}' end) as kind,
+                   count(*)
+            from _results group by 1
+            """
+        ).fetchall())
+        if COST_OBJECT in kinds:
+            raise IngestError(
+                "OpenAI costs API page: not loaded from openai_usage/ (its amounts would count the same tokens twice "
+                "next to the usage pages, and this folder's rows must each become one FOCUS charge)"
+            )
+        unknown = sorted(k for k in kinds if k != USAGE_OBJECT)
+        if unknown:
+            raise IngestError(f"unsupported result object(s): {', '.join(unknown)} (expected {USAGE_OBJECT})")
+        require_fields(conn, "_results", ("start_time",), "bucket")
+        require_fields(conn, "_results", REQUIRED_RESULT_FIELDS, "result")
+        bad_time = conn.execute(
+            "select count(*) from _results where try_cast(bucket->>'start_time' as bigint) is null "
+            "or (bucket->>'end_time' is not null and try_cast(bucket->>'end_time' as bigint) is null)"
+        ).fetchone()[0]
+        if bad_time:
+            raise IngestError(f"{bad_time} bucket(s) have a start_time/end_time that is not unix seconds")
+        available = {
+            "organization_id": "cast(null as varchar)",
+            # unix seconds -> UTC timestamp
+            "bucket_start_time": "to_timestamp(cast(bucket->>'start_time' as bigint))",
+            "bucket_end_time": "to_timestamp(cast(coalesce(bucket->>'end_time', cast(cast(bucket->>'start_time' as bigint) + 86400 as varchar)) as bigint))",
+        }
+        for name, _ in RECORD_COLUMNS:
+            if name not in available:
+                available[name] = f"(result->>'{name}')"
+        file_columns = json_keys_seen(conn, "_results", "result")
+        build_records(conn, RECORD_COLUMNS, available, "_results")
+        build_lines(conn, TOKEN_LINES, COLUMNS, "_records.num_model_requests")
+        set_account(conn, "organization_id", path, SPEC.name)
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read OpenAI usage page: {first_line(exc)}") from exc
+    finally:
+        drop_temp(conn, "_results", "_records")
+    return file_columns
+
+
+SPEC = SourceSpec(
+    name="openai_usage",
+    raw_table="openai_usage_token_lines",
+    suffixes=(".json", ".jsonl", ".json.gz", ".jsonl.gz"),
+    columns=COLUMNS,
+    stage=stage,
+    period_sql="strftime(bucket_start_time, '%Y-%m')",
+    # usage pages carry tokens, no cost of their own: the cost is priced in dbt
+    cost_sql="cast(null as decimal(38, 10))",
+    currency_sql="cast(null as varchar)",
+    description="OpenAI organization usage API pages (completions), as token lines",
+    # a page delivered twice in one file would count its tokens twice
+    unique_key=("bucket_start_time", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier", "token_type"),
+)

@@ -1,0 +1,80 @@
+"""Alert on every failed run: ops.alerts and Slack, like a failed check.
+
+Under `dagster dev` / the daemon, `run_failure_alert_sensor` fires for every failed run of
+this code location. `finops run` executes in process (no daemon): it can call
+`alert_run_failure` itself with the failed steps.
+"""
+
+import time
+
+import dagster as dg
+import duckdb
+
+from dagster_project.alerting import Alert, post_to_slack, raise_alert, redact
+from dagster_project.settings import Settings
+from dagster_project.warehouse import open_warehouse
+
+WAREHOUSE_WAIT_SECONDS = 60.0
+
+
+def run_failure_alert(job_name: str, run_id: str, reason: str, step_errors: list[tuple[str, str]]) -> Alert:
+    lines = [f"Run {run_id[:8]} of {job_name} failed: {redact(reason.strip().splitlines()[0] if reason.strip() else 'no reason given')}"]
+    for step, error in step_errors[:5]:
+        first = redact(error.strip().splitlines()[0] if error.strip() else "")[:300]
+        lines.append(f"- step {step}: {first}")
+    if len(step_errors) > 5:
+        lines.append(f"- ... and {len(step_errors) - 5} more failed steps")
+    lines.append("Checks after the failed steps did not run, so today's figures are not verified. Fix the cause and rerun "
+                 "(`finops run`, or re-execute from failure in the Dagster UI).")
+    lines.append(f"Look: the run {run_id} in the Dagster UI (Runs), or select * from ops.alerts where run_id = '{run_id}'")
+    return Alert(check_name="run_failed", severity="error", subject=job_name, message="\n".join(lines),
+                 details={"job": job_name, "run_id": run_id, "failed_steps": [s for s, _ in step_errors]}, run_id=run_id)
+
+
+def alert_run_failure(settings: Settings, alert: Alert, wait_seconds: float = WAREHOUSE_WAIT_SECONDS) -> str:
+    """Write the alert to ops.alerts (waiting for another writer to finish) and post it; never raises
+    for a locked warehouse: then the alert is still posted to Slack."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with open_warehouse(settings.warehouse) as conn:
+                return raise_alert(conn, alert)
+        except duckdb.IOException:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(1.0)
+    status, _ = post_to_slack(alert)
+    return status
+
+
+def _root_message(error) -> str:
+    """The user's exception, not Dagster's wrapper around it."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message if error is not None else ""
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes an ops.alerts row and posts to Slack (FINOPS_SLACK_WEBHOOK_URL) for every failed run.",
+)
+def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+    run = context.dagster_run
+    steps = [(ev.step_key or "?", _root_message(ev.event_specific_data.error if ev.event_specific_data else None))
+             for ev in context.get_step_failure_events()]
+    reason = context.failure_event.message or "the run failed"
+    alert = run_failure_alert(run.job_name, run.run_id, reason, steps)
+    status = alert_run_failure(Settings.from_env(), alert)
+    context.log.info(f"run failure alert for {run.run_id}: delivery {status}")
+
+
+def alert_in_process_failure(settings: Settings, result) -> str | None:
+    """For `finops run` (execute_in_process, no daemon to run the sensor): alert when steps failed.
+    Returns the delivery status, or None when no step failed (failed checks alert themselves)."""
+    steps = [(ev.step_key or "?", _root_message(ev.event_specific_data.error if ev.event_specific_data else None))
+             for ev in result.all_events if ev.is_step_failure]
+    if not steps:
+        return None
+    reason = f"Steps failed: {[s for s, _ in steps]}."
+    return alert_run_failure(settings, run_failure_alert(result.job_def.name, result.run_id, reason, steps), wait_seconds=10)
