@@ -372,7 +372,7 @@ def test_monte_carlo_reproducible_and_ordered(con):
     other = montecarlo.simulate_npv(lines, trials=5_000, seed=43)
     pd.testing.assert_frame_equal(first, again)
     assert not first["npv_p50"].equals(other["npv_p50"])
-    assert list(first["analysis_id"]) == [HAND, PUBLISHED]
+    assert list(first["analysis_id"]) == [HAND, "llm_rollout", PUBLISHED]
     for row in first.itertuples():
         assert row.npv_p10 <= row.npv_p50 <= row.npv_p90
         assert 0 <= row.prob_npv_negative <= 1
@@ -430,7 +430,7 @@ def test_write_monte_carlo(warehouse, tmp_path):
             ).fetchall()
         )
     assert names == montecarlo.OUTPUT_COLUMNS
-    assert [r["analysis_id"] for r in rows] == [HAND, PUBLISHED]
+    assert [r["analysis_id"] for r in rows] == [HAND, "llm_rollout", PUBLISHED]
     assert types["npv_p50"].startswith("DECIMAL")
     for row, (_, frame_row) in zip(rows, returned.iterrows()):
         assert row["trials"] == 2_000 and row["seed"] == 11

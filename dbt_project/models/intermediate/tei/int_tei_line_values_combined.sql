@@ -1,8 +1,10 @@
 {#- One row per analysis, line and period 0..years: the line's unadjusted value from its
-    inputs. Rule `product` multiplies the factor inputs, `sum` adds them; divisor inputs
-    then divide the result (admins = data scientists / 6 stays exact) and addend inputs are
-    added last (a one-off fee). A period without inputs is worth 0. The running product is
-    a recursive CTE over the numbered inputs: standard SQL, exact decimals, any count. -#}
+    inputs (int_tei_line_inputs_unioned: the seeded ones, plus the annualized warehouse
+    actual of an actuals-fed line). Rule `product` multiplies the factor inputs, `sum` adds
+    them; divisor inputs then divide the result (admins = data scientists / 6 stays
+    exact) and addend inputs are added last (a one-off fee). A period without inputs is
+    worth 0. The running product is a recursive CTE over the numbered inputs: standard SQL,
+    exact decimals, any count. -#}
 with recursive
 
 lines as (
@@ -13,7 +15,8 @@ lines as (
 
 line_inputs as (
 
-    select * from {{ ref('tei_line_inputs') }}
+    -- the seeded inputs plus the annualized actuals of actuals-fed lines
+    select * from {{ ref('int_tei_line_inputs_unioned') }}
 
 ),
 

@@ -30,6 +30,7 @@ lines_risk_adjusted as (
         line_values.period,
         line_values.kind,
         line_values.line_name,
+        line_values.source_model,
         line_values.risk_adjustment,
         line_values.unadjusted,
         cast(line_values.unadjusted * (1 + line_values.risk_adjustment) as {{ money_type() }}) as risk_adjusted
@@ -45,6 +46,7 @@ final as (
         lines_risk_adjusted.period,
         lines_risk_adjusted.kind,
         lines_risk_adjusted.line_name,
+        lines_risk_adjusted.source_model,
         analyses.currency,
         lines_risk_adjusted.risk_adjustment,
         lines_risk_adjusted.unadjusted,

@@ -13,6 +13,7 @@ final as (
         line_id,
         period,
         line_name,
+        source_model,
         currency,
         risk_adjustment,
         unadjusted,

@@ -1,0 +1,253 @@
+{#- The warehouse actuals that actuals-fed TEI lines take (tei_lines.source_model), in one
+    long shape: one row per source mart, measure, month and dimension values.
+    - fct_chargeback_monthly: total_cost, variable_cost, common_cost per tenant;
+    - fct_token_usage_daily: cost per tenant, provider and model, summed to the month
+      (rows without a cost, i.e. self-hosted or unpriced, add nothing);
+    - fct_model_switch_whatif: saving per tenant, model used and alternative (null when the
+      alternative has no price for some tokens).
+    A month is full when the source's daily data reaches its first and its last day
+    (chargeback: fct_chargeback_daily; tokens and the what-if: fct_token_usage_daily), so a
+    month still loading is never annualized. A mart that is not built (a TEI-only build)
+    reads as empty: its lines come out as 0. The refs below keep the build order. -#}
+-- depends_on: {{ ref('fct_chargeback_monthly') }}
+-- depends_on: {{ ref('fct_chargeback_daily') }}
+-- depends_on: {{ ref('fct_token_usage_daily') }}
+-- depends_on: {{ ref('fct_model_switch_whatif') }}
+{%- set sources = {} -%}
+{%- if execute -%}
+    {%- for name in ['fct_chargeback_monthly', 'fct_chargeback_daily', 'fct_token_usage_daily', 'fct_model_switch_whatif'] -%}
+        {%- do sources.update({name: load_relation(ref(name))}) -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- set chargeback_measures = ['total_cost', 'variable_cost', 'common_cost'] %}
+
+with
+
+chargeback_monthly as (
+
+    {% if sources.get('fct_chargeback_monthly') is not none -%}
+    select
+        billing_month,
+        tenant,
+        currency,
+        total_cost,
+        variable_cost,
+        common_cost
+    from {{ sources['fct_chargeback_monthly'] }}
+    {%- else -%}
+    select
+        cast(null as date) as billing_month,
+        cast(null as {{ dbt.type_string() }}) as tenant,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        cast(null as {{ money_type() }}) as total_cost,
+        cast(null as {{ money_type() }}) as variable_cost,
+        cast(null as {{ money_type() }}) as common_cost
+    where 1 = 0
+    {%- endif %}
+
+),
+
+chargeback_daily as (
+
+    {% if sources.get('fct_chargeback_daily') is not none -%}
+    select charge_date
+    from {{ sources['fct_chargeback_daily'] }}
+    {%- else -%}
+    select cast(null as date) as charge_date
+    where 1 = 0
+    {%- endif %}
+
+),
+
+token_usage_daily as (
+
+    {% if sources.get('fct_token_usage_daily') is not none -%}
+    select
+        usage_date,
+        tenant,
+        provider,
+        model,
+        currency,
+        cost
+    from {{ sources['fct_token_usage_daily'] }}
+    {%- else -%}
+    select
+        cast(null as date) as usage_date,
+        cast(null as {{ dbt.type_string() }}) as tenant,
+        cast(null as {{ dbt.type_string() }}) as provider,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        cast(null as {{ money_type() }}) as cost
+    where 1 = 0
+    {%- endif %}
+
+),
+
+model_switch_whatif as (
+
+    {% if sources.get('fct_model_switch_whatif') is not none -%}
+    select
+        billing_month,
+        tenant,
+        provider,
+        model,
+        alternative_provider,
+        alternative_model,
+        currency,
+        saving
+    from {{ sources['fct_model_switch_whatif'] }}
+    {%- else -%}
+    select
+        cast(null as date) as billing_month,
+        cast(null as {{ dbt.type_string() }}) as tenant,
+        cast(null as {{ dbt.type_string() }}) as provider,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as alternative_provider,
+        cast(null as {{ dbt.type_string() }}) as alternative_model,
+        cast(null as {{ dbt.type_string() }}) as currency,
+        cast(null as {{ money_type() }}) as saving
+    where 1 = 0
+    {%- endif %}
+
+),
+
+coverage as (
+
+    select
+        'chargeback' as coverage_source,
+        min(charge_date) as first_day,
+        max(charge_date) as last_day
+    from chargeback_daily
+
+    union all
+
+    select
+        'tokens' as coverage_source,
+        min(usage_date) as first_day,
+        max(usage_date) as last_day
+    from token_usage_daily
+
+),
+
+chargeback_measures_unpivoted as (
+
+    {% for measure in chargeback_measures -%}
+    select
+        'fct_chargeback_monthly' as source_model,
+        '{{ measure }}' as source_measure,
+        'chargeback' as coverage_source,
+        cast(billing_month as date) as billing_month,
+        tenant,
+        cast(null as {{ dbt.type_string() }}) as provider,
+        cast(null as {{ dbt.type_string() }}) as model,
+        cast(null as {{ dbt.type_string() }}) as alternative_provider,
+        cast(null as {{ dbt.type_string() }}) as alternative_model,
+        currency,
+        sum({{ measure }}) as amount
+    from chargeback_monthly
+    group by
+        billing_month,
+        tenant,
+        currency
+    {% if not loop.last %}
+    union all
+
+    {% endif -%}
+    {%- endfor %}
+
+),
+
+token_costs_monthly as (
+
+    select
+        'fct_token_usage_daily' as source_model,
+        'cost' as source_measure,
+        'tokens' as coverage_source,
+        cast({{ dbt.date_trunc('month', 'usage_date') }} as date) as billing_month,
+        tenant,
+        provider,
+        model,
+        cast(null as {{ dbt.type_string() }}) as alternative_provider,
+        cast(null as {{ dbt.type_string() }}) as alternative_model,
+        currency,
+        sum(cost) as amount
+    from token_usage_daily
+    where cost is not null
+    group by
+        cast({{ dbt.date_trunc('month', 'usage_date') }} as date),
+        tenant,
+        provider,
+        model,
+        currency
+
+),
+
+model_switch_savings as (
+
+    select
+        'fct_model_switch_whatif' as source_model,
+        'saving' as source_measure,
+        'tokens' as coverage_source,
+        cast(billing_month as date) as billing_month,
+        tenant,
+        provider,
+        model,
+        alternative_provider,
+        alternative_model,
+        currency,
+        saving as amount
+    from model_switch_whatif
+
+),
+
+unioned as (
+
+    select * from chargeback_measures_unpivoted
+    union all
+    select * from token_costs_monthly
+    union all
+    select * from model_switch_savings
+
+),
+
+months_classified as (
+
+    select
+        unioned.*,
+        coalesce(
+            coverage.first_day <= unioned.billing_month
+            and coverage.last_day >= cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'unioned.billing_month')) }} as date),
+            false
+        ) as is_full_month
+    from unioned
+    left join coverage
+        on unioned.coverage_source = coverage.coverage_source
+
+),
+
+final as (
+
+    select
+        source_model,
+        source_measure,
+        billing_month,
+        tenant,
+        provider,
+        model,
+        alternative_provider,
+        alternative_model,
+        currency,
+        cast(amount as {{ money_type() }}) as amount,
+        is_full_month,
+        coalesce(
+            is_full_month
+            and billing_month = max(case when is_full_month then billing_month end) over (
+                partition by source_model
+            ),
+            false
+        ) as is_latest_full_month
+    from months_classified
+
+)
+
+select * from final
