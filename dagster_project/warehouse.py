@@ -46,6 +46,7 @@ OPS_DDL = [
         delivery_error varchar
     )
     """,
+    "create table if not exists ops.pipeline_state (key varchar primary key, value varchar, updated_at timestamp)",
     """
     create table if not exists ops.check_results (
         run_id varchar,

@@ -1,6 +1,9 @@
 """Every dbt model, seed and test as Dagster assets and checks (dagster-dbt)."""
 
 
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -33,6 +36,29 @@ class FinopsTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
+def build_fingerprint(conn, manifest_path) -> str:
+    """What the dbt build depends on: the loaded files, the project's nodes and the options."""
+    h = hashlib.sha256()
+    for file_id, status in conn.execute("select file_id, status from ops.ingest_files order by file_id").fetchall():
+        h.update(f"{file_id}:{status};".encode())
+    manifest = json.loads(manifest_path.read_text())
+    for uid, node in sorted(manifest.get("nodes", {}).items()):
+        h.update(f"{uid}:{node.get('checksum', {}).get('checksum')};".encode())
+    for uid, macro in sorted(manifest.get("macros", {}).items()):
+        if macro.get("package_name") == "finops":
+            h.update(f"{uid}:{macro.get('macro_sql')};".encode())
+    h.update(os.environ.get("FINOPS_REPORTING_CURRENCY", "USD").encode())
+    return h.hexdigest()
+
+
+def _unchanged_since_last_build(conn, fingerprint: str) -> bool:
+    row = conn.execute("select value from ops.pipeline_state where key = 'dbt_build_fingerprint'").fetchone()
+    built = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'focus_costs'"
+    ).fetchone()[0]
+    return bool(row and row[0] == fingerprint and built and os.environ.get("FINOPS_FORCE_BUILD") != "1")
+
+
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
@@ -40,6 +66,15 @@ class FinopsTranslator(DagsterDbtTranslator):
 )
 def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: FinopsWarehouse):
     warehouse.settings().export_env()
+    manifest_path = Path(dbt_project.manifest_path)
+    with warehouse.connect() as conn:
+        fingerprint = build_fingerprint(conn, manifest_path)
+        if _unchanged_since_last_build(conn, fingerprint):
+            # nothing new was loaded and no model changed: the marts are already current, and so
+            # are the checks on them (FINOPS_FORCE_BUILD=1 rebuilds anyway)
+            progress.say("dbt build skipped: no new files and no model changes since the last build")
+            context.log.info("dbt build skipped: nothing changed since the last successful build")
+            return
     target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
     progress.say("dbt build: seeds, models and tests")
     try:
@@ -54,6 +89,10 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             raise dg.Failure(
                 description="dbt build failed; see the failing models/tests above and `dbt build` in dbt_project/.",
                 metadata={"dbt_error": str(invocation.get_error())[:4000]},
+            )
+        with warehouse.connect() as conn:
+            conn.execute(
+                "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
             )
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends

@@ -240,10 +240,14 @@ def _drop_staging(conn) -> None:
 def _row_problems(conn, spec: SourceSpec, relation: str, params: list) -> str | None:
     """Row-level sanity checks of a loaded file; every problem found goes into the reason."""
     problems = []
-    for condition, reason in spec.row_checks:
-        n = conn.execute(f"select count(*) from {relation} where coalesce(({condition}), false)", params).fetchone()[0]
-        if n:
-            problems.append(f"{reason}: {n} row(s)")
+    if spec.row_checks:
+        # one scan for all row checks
+        counts = conn.execute(
+            "select " + ", ".join(f"count(*) filter (where coalesce(({c}), false))" for c, _ in spec.row_checks)
+            + f" from {relation}",
+            params,
+        ).fetchone()
+        problems += [f"{reason}: {n} row(s)" for (_, reason), n in zip(spec.row_checks, counts) if n]
     if spec.unique_key:
         cols = ", ".join(spec.unique_key)
         dup = conn.execute(
