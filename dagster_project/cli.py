@@ -263,7 +263,9 @@ def report(warehouse: str | None, out: str) -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True,
               help="Folder to write: one sub-folder per mart with data.parquet.")
 @click.option("--tenant", default=None, help="Only this tenant's rows (and no other tenant's names).")
-def export(warehouse: str | None, out: str, tenant: str | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="csv neutralizes spreadsheet formula prefixes (=, +, -, @) with a leading apostrophe.")
+def export(warehouse: str | None, out: str, tenant: str | None, fmt: str) -> None:
     """Write the public marts as parquet (one folder per table) for BI tools; --tenant for one tenant's own data."""
     from dagster_project.export import ExportError
     from dagster_project.export import export as run_export
@@ -272,7 +274,7 @@ def export(warehouse: str | None, out: str, tenant: str | None) -> None:
     path = _warehouse_path(warehouse)
     progress.say(f"export: reading {path}" + (f" for tenant {tenant}" if tenant is not None else ""))
     try:
-        done = run_export(path, Path(out), tenant)
+        done = run_export(path, Path(out), tenant, fmt)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"export: {len(done)} table(s), {sum(e.rows for e in done):,} rows in {Path(out).resolve()}")

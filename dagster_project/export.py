@@ -79,7 +79,7 @@ def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenan
     patterns = {o: name_pattern(o) for o in others if o and o != tenant}
     hits = []
     for f in files:
-        cols = conn.execute("select column_name, column_type from (describe select * from read_parquet(?))", [str(f)]).fetchall()
+        cols = conn.execute(f"select column_name, column_type from (describe select * from {_reader(f)})", [str(f)]).fetchall()
         for col, typ in cols:
             # strings anywhere, nested types included (their text form holds their strings)
             if typ == "VARCHAR":
@@ -88,7 +88,7 @@ def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenan
                 expr = f'cast("{col}" as varchar)'
             else:
                 continue
-            values = conn.execute(f"select distinct {expr} from read_parquet(?) where {expr} is not null", [str(f)]).fetchall()
+            values = conn.execute(f"select distinct {expr} from {_reader(f)} where {expr} is not null", [str(f)]).fetchall()
             for (value,) in values:
                 # the tenant's own name may contain another's ('ml-research' holds 'search'): look
                 # for shorter names with our own name blanked out, but for names that contain
@@ -124,16 +124,45 @@ def _prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
+def _reader(path: Path) -> str:
+    return "read_csv(?, all_varchar = true, header = true)" if path.suffix == ".csv" else "read_parquet(?)"
+
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_PREFIX_RE = r"^[=+\-@\t\r]"
+
+
+def neutralized_select(conn: duckdb.DuckDBPyConnection, select_sql: str, params: list) -> str:
+    """Text columns with a formula prefix get a leading apostrophe, as OWASP advises for CSV."""
+    cols = conn.execute(f"describe {select_sql}", params).fetchall()
+    parts = []
+    for name, dtype, *_ in cols:
+        q = '"' + name.replace('"', '""') + '"'
+        if dtype == "VARCHAR":
+            parts.append(f"case when regexp_matches({q}, '{FORMULA_PREFIX_RE}') then chr(39) || {q} else {q} end as {q}")
+        else:
+            parts.append(q)
+    return f"select {', '.join(parts)} from ({select_sql})"
+
+
 def _copy(conn: duckdb.DuckDBPyConnection, select_sql: str, params: list, dest: Path) -> int:
     dest.parent.mkdir(parents=True, exist_ok=True)
     # The destination is a path we built ourselves; quotes doubled so any folder name is safe.
     target = str(dest).replace("'", "''")
-    conn.execute(f"copy ({select_sql}) to '{target}' (format parquet, compression zstd)", params)
-    return conn.execute("select count(*) from read_parquet(?)", [str(dest)]).fetchone()[0]
+    if dest.suffix == ".csv":
+        conn.execute(f"copy ({neutralized_select(conn, select_sql, params)}) to '{target}' (format csv, header true)", params)
+    else:
+        conn.execute(f"copy ({select_sql}) to '{target}' (format parquet, compression zstd)", params)
+    return conn.execute(f"select count(*) from {_reader(dest)}", [str(dest)]).fetchone()[0]
 
 
-def export(warehouse: Path, out: Path, tenant: str | None = None) -> list[Exported]:
-    """Write marts.<table> to out/<table>/data.parquet (only `tenant`'s rows when given)."""
+def export(warehouse: Path, out: Path, tenant: str | None = None, fmt: str = "parquet") -> list[Exported]:
+    """Write marts.<table> to out/<table>/data.parquet or data.csv (only `tenant`'s rows when given).
+
+    CSV cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) get a
+    leading apostrophe."""
+    if fmt not in ("parquet", "csv"):
+        raise ExportError(f"format must be parquet or csv, got {fmt!r}")
     out = Path(out)
     try:
         conn = open_read_only(Path(warehouse))
@@ -159,7 +188,7 @@ def export(warehouse: Path, out: Path, tenant: str | None = None) -> list[Export
                     continue
                 # the tenant value only ever travels as a parameter
                 sql, params = f'select * from marts."{table}" where "{col}" = ?', [tenant]
-            dest = out / table / "data.parquet"
+            dest = out / table / f"data.{fmt}"
             rows = _copy(conn, sql, params, dest)
             progress.say(f"export: {table}: {rows:,} rows -> {dest}")
             done.append(Exported(table, dest, rows))
@@ -172,8 +201,8 @@ def export(warehouse: Path, out: Path, tenant: str | None = None) -> list[Export
         manifest = {
             "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "tenant": tenant,
-            "format": "parquet",
-            "tables": [{"table": e.table, "path": f"{e.table}/data.parquet", "rows": e.rows} for e in done],
+            "format": fmt,
+            "tables": [{"table": e.table, "path": f"{e.table}/data.{fmt}", "rows": e.rows} for e in done],
         }
         (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return done

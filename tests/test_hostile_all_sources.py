@@ -72,3 +72,61 @@ def test_hostile_variants_are_quarantined_whole(samples, tmp_path, source):
     assert rows[f"{source}/intact/{victim.name}"] == "loaded"
     assert from_good > 0
     assert len(report.quarantined) == len(VARIANTS)
+
+
+# --- semantic hostility: the file parses, a value does not make sense ---
+
+def _csv_set(data: bytes, column: str, value: str) -> bytes:
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    idx = [c.lower() for c in rows[0]].index(column.lower())
+    rows[1][idx] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode()
+
+
+def _json_set(data: bytes, field: str, value: str) -> bytes:
+    import re
+
+    changed, n = re.subn(rf'"{field}": [0-9.eE+-]+', f'"{field}": {value}', data.decode(), count=1)
+    assert n == 1, f"no numeric {field} in the sample"
+    return changed.encode()
+
+
+# source -> (glob of the victim among the sample files, [(corruption, expected reason fragment)])
+SEMANTIC = {
+    "gcp_billing": ("*.json", [(lambda d: _json_set(d, "cost", '"1,234"'), "cost: 1 value(s) not a valid decimal"),
+                               (lambda d: _json_set(d, "cost", '{"nested": 1}'), "cost: 1 value(s) not a valid decimal")]),
+    "azure_cost": ("*.csv", [(lambda d: _csv_set(d, "CostInBillingCurrency", "1,234"), "not a valid decimal"),
+                             (lambda d: _csv_set(d, "CostInBillingCurrency", "NaN"), "not a valid decimal")]),
+    "focus": ("*.csv", [(lambda d: _csv_set(d, "BilledCost", "1,234"), "BilledCost: 1 value(s) not a valid decimal"),
+                        (lambda d: _csv_set(d, "BilledCost", "abc"), "BilledCost: 1 value(s) not a valid decimal")]),
+    "openai_usage": ("*.json", [(lambda d: _json_set(d, "input_tokens", '"lots"'), "input_tokens: 1 value(s) not a valid bigint"),
+                                (lambda d: _json_set(d, "input_tokens", "-5"), "negative token counts")]),
+    "anthropic_usage": ("*.json", [(lambda d: _json_set(d, "output_tokens", '"lots"'), "output_tokens: 1 value(s) not a valid bigint"),
+                                   (lambda d: _json_set(d, "output_tokens", '{"a": 1}'), "output_tokens: 1 value(s) not a valid bigint")]),
+    "litellm_spend": ("*.csv", [(lambda d: _csv_set(d, "spend", "1,234"), "spend: 1 value(s) not a valid decimal"),
+                                (lambda d: _csv_set(d, "prompt_tokens", "x"), "prompt_tokens: 1 value(s) not a valid bigint")]),
+    "selfhosted_llm": ("*.jsonl", [(lambda d: _json_set(d, "prompt_tokens", '"abc"'), "prompt_tokens: 1 value(s) not a valid bigint"),
+                                   (lambda d: _json_set(d, "completion_tokens", "-3"), "negative token counts")]),
+}
+
+
+@pytest.mark.parametrize("source", sorted(SEMANTIC))
+def test_nonsense_values_quarantine_the_file_with_a_specific_reason(samples, tmp_path, source):
+    pattern, corruptions = SEMANTIC[source]
+    victim = next(p for p in samples[source] if p.match(pattern))
+    folder = tmp_path / "landing" / source / "hostile"
+    folder.mkdir(parents=True)
+    for i, (corrupt, _) in enumerate(corruptions):
+        (folder / f"v{i}{victim.suffix}").write_bytes(corrupt(victim.read_bytes()))
+    with open_warehouse(tmp_path / "w.duckdb") as conn:
+        ingest_source(conn, tmp_path / "landing", SOURCES[source])
+        got = dict(conn.execute("select path, coalesce(reason, status) from ops.ingest_files").fetchall())
+        loaded = conn.execute(f"select count(*) from raw.{SOURCES[source].raw_table}").fetchone()[0]
+    assert loaded == 0
+    for i, (_, expected) in enumerate(corruptions):
+        assert expected in got[f"{source}/hostile/v{i}{victim.suffix}"]
