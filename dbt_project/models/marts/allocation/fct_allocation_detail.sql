@@ -46,9 +46,13 @@ common as (
         driver,
         driver_value,
         cast(cast(weight_total as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as {{ money_type() }}) as driver_total,
-        -- for reading only: the allocation itself is exact integer arithmetic on the weights
-        case when weight_total > 0 then cast(cast(weight as double) / cast(weight_total as double) as decimal(38, 10)) else 1 end
-            as share,
+        -- for reading (truncated to 10 decimals, integer arithmetic, no float); the allocation
+        -- itself is exact integer arithmetic on the weights
+        case
+            when weight_total > 0
+                then cast(cast({{ integer_divide('weight * 10000000000', 'weight_total') }} as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as decimal(38, 10))
+            else 1
+        end as share,
         pool_amount,
         allocated_amount
     from pool_splits
