@@ -8,6 +8,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+_USER_TEMP_DIR = os.environ.get("FINOPS_DUCKDB_TEMP_DIR")
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,5 @@ class Settings:
         os.environ["FINOPS_LANDING_DIR"] = str(self.landing_dir)
         os.environ["FINOPS_WAREHOUSE"] = str(self.warehouse)
         os.environ["FINOPS_REPORTING_CURRENCY"] = self.reporting_currency
+        # DuckDB spills next to the warehouse unless the user chose a place
+        os.environ["FINOPS_DUCKDB_TEMP_DIR"] = _USER_TEMP_DIR or str(self.warehouse.parent / "duckdb_tmp")

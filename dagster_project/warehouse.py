@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,10 +67,27 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path), read_only=read_only)
+    conn = duckdb.connect(str(path), read_only=read_only, config=duckdb_settings(path))
     # Every timestamp in the warehouse is UTC.
     conn.execute("set TimeZone = 'UTC'")
     return conn
+
+
+def duckdb_settings(path: Path) -> dict[str, str]:
+    """Engine settings shared by the Python steps (dbt's profile sets the same ones).
+
+    Row order of bulk loads carries no meaning (every reader orders explicitly), and not
+    preserving it lets inserts run on all threads. Memory is capped so that a 10M-row month
+    spills to disk next to the warehouse instead of growing without bound.
+    """
+    settings = {
+        "preserve_insertion_order": "false",
+        "memory_limit": os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT", "4GB"),
+        "temp_directory": os.environ.get("FINOPS_DUCKDB_TEMP_DIR", str(Path(path).parent / "duckdb_tmp")),
+    }
+    if os.environ.get("FINOPS_DUCKDB_THREADS"):
+        settings["threads"] = os.environ["FINOPS_DUCKDB_THREADS"]
+    return settings
 
 
 @contextlib.contextmanager

@@ -127,6 +127,7 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     native = {}
     available: dict[str, str] = {}
     legacy_tags: list[tuple[str, str]] = []
+    tags_are_map = False
     for col, dtype in file_cols:
         if col.startswith("resourceTags/"):
             legacy_tags.append((col.split("/", 1)[1].replace(":", "_"), quote_ident(col)))
@@ -134,8 +135,16 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         norm = normalize_name(col)
         if norm == "resource_tags":
             if dtype.upper().startswith("MAP"):
-                # drop empty values: AWS writes '' for a tag key absent on the resource
-                available[norm] = f"to_json(map_from_entries(list_filter(map_entries({quote_ident(col)}), lambda e: e.value is not null and e.value <> '')))"
+                # drop empty values: AWS writes '' for a tag key absent on the resource; most
+                # rows have none, and the lambda is only paid on the rows that do
+                tags = quote_ident(col)
+                available[norm] = (
+                    f"case when list_count(map_values({tags})) = cardinality({tags}) "
+                    f"and not list_contains(map_values({tags}), '') then to_json({tags}) "
+                    f"else to_json(map_from_entries(list_filter(map_entries({tags}), "
+                    f"lambda e: e.value is not null and e.value <> ''))) end"
+                )
+                tags_are_map = True
             else:
                 available[norm] = f"nullif(trim({quote_ident(col)}), '')"
             continue
@@ -152,15 +161,16 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     to_check = {k: v for k, v in available.items()
                 if k == "resource_tags" or native.get(k, "VARCHAR").startswith(("VARCHAR", "DOUBLE", "FLOAT"))}
     try:
-        check_casts(conn, COLUMNS, to_check, "_file", [])
-        if "resource_tags" in available:
+        check_casts(conn, COLUMNS, to_check, "_file", [], file_types=native)
+        # a MAP column always becomes a JSON object; text has to be checked
+        if "resource_tags" in available and not tags_are_map:
             bad = conn.execute(
                 f"select count(*) from _file where {available['resource_tags']} is not null "
                 f"and not coalesce(json_valid({available['resource_tags']}), false)"
             ).fetchone()[0]
             if bad:
                 raise IngestError(f"resource_tags: {bad} value(s) are not a JSON object")
-        conn.execute(f"create or replace temp view _incoming as select {projection_sql(COLUMNS, available)} from _file")
+        conn.execute(f"create or replace temp view _incoming as select {projection_sql(COLUMNS, available, native)} from _file")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
     return [c for c, _ in file_cols]

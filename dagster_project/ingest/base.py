@@ -46,25 +46,41 @@ class SourceSpec:
         return any(name.endswith(s) for s in self.suffixes)
 
 
-def cast_expr(expr: str, dtype: str) -> str:
-    """Lenient cast of a file value; timestamps go through timestamptz so 'Z' and offsets become UTC."""
+NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER")
+
+
+def is_numeric_type(file_type: str | None) -> bool:
+    return bool(file_type) and file_type.upper().startswith(NUMERIC_TYPES)
+
+
+def cast_expr(expr: str, dtype: str, file_type: str | None = None) -> str:
+    """Lenient cast of a file value; timestamps go through timestamptz so 'Z' and offsets become UTC.
+
+    `file_type` is the file's own type of the value when known: a number the file already
+    types (parquet DOUBLE, DECIMAL) casts straight to the target, a text value takes the
+    slower path that accepts any number of decimals.
+    """
     if dtype.lower() == "timestamp":
         return f"cast(try_cast({expr} as timestamptz) as timestamp)"
-    if dtype.lower().startswith("decimal"):
+    if dtype.lower().startswith("decimal") and not is_numeric_type(file_type):
         # a value with more than ten decimals is rounded to ten, never rejected
         return f"try_cast(try_cast({expr} as decimal(38, 18)) as {dtype})"
     return f"try_cast({expr} as {dtype})"
 
 
-def projection_sql(columns: tuple[tuple[str, str], ...], available: dict[str, str]) -> str:
+def projection_sql(
+    columns: tuple[tuple[str, str], ...], available: dict[str, str], file_types: dict[str, str] | None = None
+) -> str:
     """Select list casting each known column from the file (by its normalized name), or a typed null.
 
-    `available` maps normalized column name -> SQL expression reading it from the file.
+    `available` maps normalized column name -> SQL expression reading it from the file;
+    `file_types` (optional) maps it to the file's own type of that column.
     """
+    file_types = file_types or {}
     parts = []
     for name, dtype in columns:
         expr = available.get(name)
-        parts.append(f"{cast_expr(expr, dtype)} as {name}" if expr else f"cast(null as {dtype}) as {name}")
+        parts.append(f"{cast_expr(expr, dtype, file_types.get(name))} as {name}" if expr else f"cast(null as {dtype}) as {name}")
     return ",\n    ".join(parts)
 
 
@@ -72,21 +88,35 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def check_casts(conn: duckdb.DuckDBPyConnection, columns, available: dict[str, str], source_rel: str, params) -> None:
-    """Quarantine a file whose values do not parse (a cost of '1,234' is not silently null)."""
+def check_casts(
+    conn: duckdb.DuckDBPyConnection, columns, available: dict[str, str], source_rel: str, params,
+    file_types: dict[str, str] | None = None,
+) -> None:
+    """Quarantine a file whose values do not parse (a cost of '1,234' is not silently null).
+
+    One scan of the file for all columns. A value the file types as a number only needs the
+    target cast (NaN, infinity and out-of-range values fail it); text is trimmed first.
+    """
+    file_types = file_types or {}
     checks = []
     for name, dtype in columns:
         expr = available.get(name)
-        if expr and dtype.lower() not in ("varchar", "json"):
-            checks.append(
-                f"select '{name}' as col, count(*) as n, any_value(cast({expr} as varchar)) as example "
-                f"from {source_rel} where {expr} is not null and trim(cast({expr} as varchar)) <> '' "
-                f"and {cast_expr(expr, dtype)} is null"
-            )
+        if not expr or dtype.lower() in ("varchar", "json"):
+            continue
+        if is_numeric_type(file_types.get(name)):
+            bad = f"{expr} is not null and {cast_expr(expr, dtype, file_types[name])} is null"
+        else:
+            bad = (f"{expr} is not null and trim(cast({expr} as varchar)) <> '' "
+                   f"and {cast_expr(expr, dtype, file_types.get(name))} is null")
+        checks.append((name, bad, expr))
     if not checks:
         return
-    bad = conn.execute(" union all ".join(checks), params or None).fetchall()
-    bad = [b for b in bad if b[1]]
+    select = ", ".join(
+        f"count(*) filter (where {bad}), any_value(cast({expr} as varchar)) filter (where {bad})"
+        for _, bad, expr in checks
+    )
+    row = conn.execute(f"select {select} from {source_rel}", params or None).fetchone()
+    bad = [(name, row[2 * i], row[2 * i + 1]) for i, (name, _, _) in enumerate(checks) if row[2 * i]]
     if bad:
         detail = "; ".join(f"{col}: {n} value(s) not a valid {dict(columns)[col]} (e.g. {ex!r})" for col, n, ex in bad)
         raise IngestError(f"unparseable values: {detail}")
