@@ -1,7 +1,8 @@
 """`make bench`: time the pipeline against a bare DuckDB conversion on 1M, 3M and 10M CUR rows.
 
 Not part of `make test`: it prints and records, it never asserts a time. Results go to
-benchmarks/results/<date>.json and .md. Sizes: BENCH_SIZES=1000000,3000000 to override.
+benchmarks/results/<date>.json and .md. Sizes: BENCH_SIZES=1000000,3000000 to override;
+BENCH_TOKEN_RECORDS (default 1000000, 0 to skip) sizes the token-log run.
 """
 
 from __future__ import annotations
@@ -95,7 +96,50 @@ def bench_size(rows: int) -> dict:
     return result
 
 
-def markdown(results: list[dict], machine: str) -> str:
+TOKEN_SOURCES = ("selfhosted_llm", "litellm_spend")
+
+
+def bench_tokens(records: int) -> dict:
+    """Per-request token logs (self-hosted and LiteLLM, half each): ingest and price them."""
+    landing = DATA / f"tokens_{records}" / "landing"
+    marker = landing.parent / ".complete"
+    if not marker.exists():
+        shutil.rmtree(landing.parent, ignore_errors=True)
+        print(f"generating {records:,} token-log records ...", flush=True)
+        # each of these generators writes rows // 20 records
+        cmd = [str(BIN / "finops"), "sample", "--out", str(landing), "--month", "2026-10", "--seed", "1",
+               "--rows", str(records * 10)]
+        for source in TOKEN_SOURCES:
+            cmd += ["--source", source]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        marker.touch()
+    work = DATA / f"tokens_{records}" / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    print(f"[{records:,} token records] pipeline (finops run) ...", flush=True)
+    timings = work / "timings.json"
+    pipe = run_measured([str(BIN / "finops"), "run", "--landing", str(landing), "--warehouse", str(work / "finops.duckdb")],
+                        env={"FINOPS_TIMINGS_FILE": str(timings)})
+    stages = json.loads(timings.read_text()) if timings.exists() else {}
+    import duckdb
+
+    with duckdb.connect(str(work / "finops.duckdb"), read_only=True) as conn:
+        loaded = conn.execute("select coalesce(sum(rows), 0) from ops.ingest_files where status = 'loaded'").fetchone()[0]
+        priced = conn.execute("select coalesce(sum(requests), 0) from marts.fct_token_usage_daily").fetchone()[0]
+    ingest_s = round(sum(v for k, v in stages.items() if k.startswith("raw__") and "schema_drift" not in k), 3)
+    result = {
+        "records_loaded": int(loaded),
+        "requests_priced": int(priced),
+        "pipeline": {k: pipe[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")},
+        "ingest_s": ingest_s,
+        "dbt_s": stages.get("finops_dbt_assets"),
+        "pipeline_stages_s": stages,
+    }
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def markdown(results: list[dict], machine: str, tokens: dict | None = None) -> str:
     lines = [f"Machine: {machine}", "",
              "| rows | bare wall s | pipeline wall s | pipeline CPU s | peak RSS MB | rows/s | pipeline / bare | no-op rerun s |",
              "|---|---|---|---|---|---|---|---|"]
@@ -109,6 +153,10 @@ def markdown(results: list[dict], machine: str) -> str:
         per_row_last = last["pipeline"]["wall_s"] / last["rows"]
         lines += ["", f"Per-row cost at {last['rows']:,} / at {first['rows']:,}: {per_row_last / per_row_first:.2f}"]
     lines += ["", "Stages (s) of the largest run: " + ", ".join(f"{k} {v}" for k, v in results[-1]["pipeline_stages_s"].items())]
+    if tokens:
+        lines += ["", f"Token logs: {tokens['records_loaded']:,} records loaded, {tokens['requests_priced']:,} requests priced; "
+                      f"ingest {tokens['ingest_s']} s, dbt build (all models) {tokens['dbt_s']} s, whole run "
+                      f"{tokens['pipeline']['wall_s']} s wall, peak RSS {tokens['pipeline']['peak_rss_mb']} MB"]
     return "\n".join(lines) + "\n"
 
 
@@ -116,11 +164,13 @@ def main() -> None:
     sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "1000000,3000000,10000000").split(",")]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
     results = [bench_size(n) for n in sizes]
+    token_records = int(os.environ.get("BENCH_TOKEN_RECORDS", "1000000"))
+    tokens = bench_tokens(token_records) if token_records else None
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.date.today().isoformat()
-    payload = {"date": stamp, "machine": machine, "results": results}
+    payload = {"date": stamp, "machine": machine, "results": results, "tokens": tokens}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(payload, indent=2))
-    md = markdown(results, machine)
+    md = markdown(results, machine, tokens)
     (RESULTS / f"{stamp}.md").write_text(md)
     print(md)
 

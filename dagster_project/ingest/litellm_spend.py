@@ -20,6 +20,7 @@ warn-level dbt test on int_llm_token_lines_priced (is_possible_double_count).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -118,8 +119,15 @@ def _read_rows(conn, path: Path) -> str:
         if not_objects:
             raise IngestError(f"{not_objects} JSON value(s) are not spend log objects")
         keys = [r[0] for r in conn.execute("select distinct unnest(json_keys(j)) from _objects order by 1").fetchall()]
-        cols = ", ".join(f"j->>{sql_literal(k)} as {quote_ident(k)}" for k in keys)
-        conn.execute(f"create or replace temp table _rows as select record_index{', ' + cols if cols else ''} from _objects")
+        if keys:
+            # one parse per record (j->>'key' per column would parse each record once per key)
+            structure = json.dumps({k: "VARCHAR" for k in keys})
+            conn.execute(
+                f"create or replace temp table _rows as select record_index, "
+                f"unnest(json_transform(j, {sql_literal(structure)})) from _objects"
+            )
+        else:
+            conn.execute("create or replace temp table _rows as select record_index from _objects")
         return "JSONL"
     raise IngestError(f"unsupported file type: {path.name}")
 
