@@ -30,11 +30,28 @@ class Alert:
     run_id: str | None = None
 
 
+# API keys in use by this process (the pull's admin keys): redact() removes them too
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact_secrets(text: str, secrets=()) -> str:
+    """Remove the given secrets and every registered one (longest first) from a message."""
+    for secret in sorted({*(s for s in secrets if s), *_SECRETS}, key=len, reverse=True):
+        text = text.replace(secret, "<redacted-key>")
+    return text
+
+
 def redact(text: str) -> str:
-    """Remove the webhook URL (and any URL) from a message meant for logs."""
+    """Remove the webhook URL (and any URL), and registered API keys, from a message meant for logs."""
     url = os.environ.get("FINOPS_SLACK_WEBHOOK_URL")
     if url:
         text = text.replace(url, "<redacted>")
+    text = redact_secrets(text)
     return _URL_RE.sub("<redacted-url>", text)
 
 
@@ -83,7 +100,7 @@ def raise_alert(conn: duckdb.DuckDBPyConnection, alert: Alert) -> str:
             (alert_id, raised_at, run_id, check_name, severity, subject, message, details_json, delivery_status, delivery_error)
         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [alert_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), alert.run_id, alert.check_name,
+        [alert_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), alert.run_id, alert.check_name,
          alert.severity, alert.subject, redact(alert.message), json.dumps(alert.details, default=str, ensure_ascii=False),
          status, error],
     )
