@@ -45,7 +45,7 @@ def build_pull_asset(kind: str) -> dg.AssetsDefinition:
             context.log.info(message)
 
         with warehouse.connect() as conn:
-            results = pull_sources(conn, settings.landing_dir, sources, log=log, run_id=context.run_id)
+            results = pull_sources(conn, settings.landing_dir, sources, log=log, run_id=context.run.run_id)
         metadata = {"sources": len(results)}
         for r in results:
             metadata[r.source] = dg.MetadataValue.json(r.as_metadata())
