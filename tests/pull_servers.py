@@ -179,7 +179,7 @@ class FakeAdminApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 url = urllib.parse.urlsplit(self.path)
                 params = urllib.parse.parse_qs(url.query)
                 sent = api.sent_key(self.headers)

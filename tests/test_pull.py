@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
@@ -416,7 +415,7 @@ def test_api_pull_pages_lookback_and_revisions(kind, work, monkeypatch):
 
 @pytest.mark.parametrize("kind", ["openai", "anthropic"])
 def test_api_429_then_success_is_retried(kind, work, monkeypatch):
-    folder, _c, key, key_env, results, *_ = API[kind]
+    _folder, _c, key, key_env, results, *_ = API[kind]
     monkeypatch.setenv(key_env, key)
     with FakeAdminApi(kind, key) as server:
         server.usage[TODAY] = results(TODAY)
@@ -523,6 +522,40 @@ def test_pull_assets_run_before_ingest_in_dagster(work, monkeypatch):
     assert result.success
     assert token_total(work, "openai_usage") == openai_total(oa.usage)
     assert q(work, "select last_status from ops.pull_state where source = 'openai'") == [("ok",)]
+
+
+def test_late_data_check_reports_last_successful_pull(work, monkeypatch):
+    """The late_data check reports each configured source's last successful pull and flags a stale one."""
+    import dagster as dg
+
+    from dagster_project.checks.late_data import late_data
+    from dagster_project.resources import FinopsWarehouse
+
+    write_config(work["config"], [{"name": "cur", "kind": "s3", "bucket": "b", "landing_folder": "aws_cur"},
+                                  {"name": "oa", "kind": "openai", "organization": "o"},
+                                  {"name": "off", "kind": "gcs", "bucket": "b", "landing_folder": "gcp_billing", "enabled": False}])
+    monkeypatch.setenv("FINOPS_PULL_CONFIG", str(work["config"]))
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    with open_warehouse(work["warehouse"]) as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.focus_costs (x_file_id varchar, BillingPeriodStart timestamp, BillingPeriodEnd timestamp, "
+                     "ChargePeriodStart timestamp, BilledCost decimal(38, 10), BillingCurrency varchar)")
+        conn.execute("insert into ops.pull_state values ('cur', 's3', ?, ?, 'failed', 'AccessDenied', 0, 0, null)",
+                     [now - dt.timedelta(hours=2), now - dt.timedelta(hours=50)])
+        conn.execute("insert into ops.pull_state values ('oa', 'openai', ?, null, 'skipped', 'OPENAI_ADMIN_KEY is not set', 0, 0, null)",
+                     [now])
+    resources = {"warehouse": FinopsWarehouse(warehouse=str(work["warehouse"]), landing_dir=str(work["landing"]))}
+    result = late_data(dg.build_asset_check_context(resources=resources))
+    assert not result.passed
+    assert "pull cur (s3): last successful pull" in result.description and "AccessDenied" in result.description
+    last = result.metadata["last_successful_pull"].text
+    assert "'cur': '" in last and "'oa': 'never'" in last and "off" not in last
+    assert q(work, "select check_name, severity from ops.alerts") == [("late_data", "warn")]
+    # fresh again: passes, and still says when each source was last pulled
+    with open_warehouse(work["warehouse"]) as conn:
+        conn.execute("update ops.pull_state set last_success_at = ?, last_status = 'ok' where source = 'cur'", [now])
+    result = late_data(dg.build_asset_check_context(resources=resources))
+    assert result.passed and "last successful pulls: cur " in result.description
 
 
 def test_committed_pull_config_is_valid_and_disabled():

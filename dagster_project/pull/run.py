@@ -336,6 +336,9 @@ def pull_sources(conn, landing: Path, sources: list[PullSource], dry_run: bool =
                 cursor = _pull_api(conn, landing, src, result, dry_run, say, today, sleep)
             else:
                 _pull_store(conn, landing, src, result, dry_run, say)
+        except ImportError as exc:
+            result.status = "skipped"
+            result.message = f"the {src.kind} SDK is not installed ({exc}): pip install 'finops-platform[pull]'"
         except Exception as exc:  # noqa: BLE001 - one source failing must not stop the others
             result.status = "failed"
             text = str(exc) if isinstance(exc, ApiError) else f"{type(exc).__name__}: {exc}"
@@ -369,13 +372,13 @@ def pull_freshness(conn, sources: list[PullSource], max_age_hours: float, now: d
     for src in sources:
         if not src.enabled:
             continue
-        last_success, _attempt, status, message = rows.get(src.name, (None, None, None, None))
+        last_success, attempt, status, message = rows.get(src.name, (None, None, None, None))
         report[src.name] = last_success.isoformat(sep=" ", timespec="seconds") if last_success else "never"
         if last_success is not None and now - last_success > dt.timedelta(hours=max_age_hours):
             findings.append(
                 f"pull {src.name} ({src.kind}): last successful pull {last_success:%Y-%m-%d %H:%M} UTC, "
                 f"{(now - last_success).total_seconds() / 3600:.0f} h ago (threshold {max_age_hours:g} h); "
-                f"last attempt: {status or 'none'}{': ' + message if message and status != 'ok' else ''}")
+                f"last attempt {attempt:%Y-%m-%d %H:%M} UTC: {status}{': ' + message if message and status != 'ok' else ''}")
         elif last_success is None and status == "failed":
             findings.append(f"pull {src.name} ({src.kind}): has never succeeded; last attempt failed: {message}")
     return report, findings

@@ -109,7 +109,7 @@ class GCSClient(StoreClient):
             if blob.name.endswith("/"):
                 continue
             # the generation changes on every rewrite, even of identical bytes; the md5/etag is the content
-            yield RemoteObject(blob.name, str(blob.etag or blob.md5_hash or blob.generation), int(blob.size or 0), _utc_naive(blob.updated))
+            yield RemoteObject(blob.name, str(blob.md5_hash or blob.crc32c or blob.etag), int(blob.size or 0), _utc_naive(blob.updated))
 
     def download(self, key: str, dest: Path) -> None:
         self._client().bucket(self.source.bucket).blob(key).download_to_filename(str(dest))
