@@ -563,3 +563,39 @@ def test_committed_pull_config_is_valid_and_disabled():
     assert {s.kind for s in config.sources} == {"s3", "gcs", "azure_blob", "openai", "anthropic"}
     # nothing is fetched until someone fills in a bucket / organization and enables it
     assert not any(s.enabled for s in config.sources)
+
+
+@pytest.mark.slow
+def test_nightly_run_pulls_then_loads(aws_env, work):
+    """`finops run` (the nightly job) pulls S3 and the OpenAI API first, then ingests and builds;
+    the next run copies nothing. The key never reaches the run's output."""
+    from tests.helpers import run_pipeline, scalar
+
+    store = S3Bucket(f"finops-nightly-{free_port()}")
+    files = sample_files(work["tmp"], "aws_cur", seed=1)
+    for rel, data in files.items():
+        store.put("cur/" + rel, data)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    with FakeAdminApi("openai", OPENAI_KEY) as oa:
+        for i in range(3):
+            oa.usage[today - dt.timedelta(days=i)] = openai_results(today - dt.timedelta(days=i))
+        write_config(work["config"], [
+            {"name": "cur", "kind": "s3", "bucket": store.name, "prefix": "cur/", "landing_folder": "aws_cur"},
+            api_source("openai", oa, start_date=str(today - dt.timedelta(days=2))),
+        ])
+        env = {"FINOPS_PULL_CONFIG": str(work["config"]), "OPENAI_ADMIN_KEY": OPENAI_KEY, "AWS_ENDPOINT_URL": aws_env,
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+        work["landing"].mkdir(parents=True)
+        first = run_pipeline(work["landing"], work["warehouse"], env=env)
+        assert scalar(work["warehouse"], "select count(*) from ops.pulled_objects where source = 'cur'") == len(files)
+        assert scalar(work["warehouse"], "select count(*) from marts.focus_costs where x_source_file like 'aws_cur/%'") > 0
+        assert scalar(work["warehouse"], "select sum(tokens) from raw.openai_usage_token_lines") == openai_total(oa.usage)
+        second = run_pipeline(work["landing"], work["warehouse"], env=env)
+        assert query_states(work) == [("cur", "ok", 0), ("openai", "ok", 0)]
+    for proc in (first, second):
+        assert OPENAI_KEY not in proc.stdout + proc.stderr
+    assert f"pull cur (s3): {len(files)} copied" in first.stderr and "pull cur (s3): 0 copied" in second.stderr
+
+
+def query_states(work):
+    return q(work, "select source, last_status, objects_copied from ops.pull_state order by source")
