@@ -11,7 +11,9 @@ it (a month re-exported into fewer files), its local copy and its rows are withd
 Admin APIs: one request per UTC day window and endpoint, every page written to
 `<folder>/<organization>/<endpoint>/<YYYY-MM-DD>/page-NNNN.json`. The last `lookback_days`
 days are fetched again on every pull (providers revise recent usage): a revised page is a
-restatement of the same path, an unchanged page is not even rewritten. Usage pages go to
+restatement of the same path, an unchanged page is not even rewritten. (A page revised back to
+content the registry has seen and superseded gets an `x_finops_restated_at` field, because the
+registry skips content it has seen; the usage ingest reads only `data[]`.) Usage pages go to
 `openai_usage/` / `anthropic_usage/`; cost pages go to `openai_costs/` / `anthropic_costs/`,
 which no ingest scans (the usage ingest would quarantine them).
 
@@ -247,6 +249,21 @@ def _page_bytes(page: dict) -> bytes:
     return (json.dumps(page, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
+def _registry_would_skip(conn, folder: str, data: bytes) -> bool:
+    """True when ops.ingest_files knows this exact content only as superseded or quarantined."""
+    from dagster_project.ingest import SOURCES
+
+    if conn is None or folder not in SOURCES:
+        return False
+    try:
+        statuses = {r[0] for r in conn.execute(
+            "select distinct status from ops.ingest_files where source = ? and content_hash = ?",
+            [SOURCES[folder].name, hashlib.sha256(data).hexdigest()]).fetchall()}
+    except duckdb.CatalogException:
+        return False
+    return bool(statuses) and "loaded" not in statuses
+
+
 def _pull_api(conn, landing: Path, src: PullSource, result: PullResult, dry_run: bool, log,
               today: dt.date | None, sleep) -> dict:
     key = os.environ.get(src.key_env or "")
@@ -290,7 +307,12 @@ def _pull_api(conn, landing: Path, src: PullSource, result: PullResult, dry_run:
                         else:
                             result.unchanged += 1
                         continue
+                    if _registry_would_skip(conn, folder, data):
+                        # the page went back to numbers loaded before (and since replaced): the registry skips
+                        # content it has seen, so mark this delivery to have it restate the page
+                        data = _page_bytes({**page, "x_finops_restated_at": _now().isoformat(timespec="seconds")})
                     _write_atomic(dest, data)
+                    # the etag is the hash of the page as the API returned it, so an unchanged page stays unchanged
                     _record_object(conn, src.name, object_key, landing_rel, digest, len(data), None)
                     result.copied.append(landing_rel)
                     log(f"{src.name}: wrote {landing_rel} ({n_results} result(s), {'revised' if object_key in known else 'new'})")
