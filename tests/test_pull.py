@@ -238,7 +238,8 @@ def test_store_pull_new_unchanged_rewritten(kind, work, request):
 
 
 def test_s3_month_rewritten_into_fewer_files_withdraws_the_old_part(aws_env, work):
-    """A CUR month re-exported with fewer parts: the part no longer listed is withdrawn, not double counted."""
+    """A CUR month re-exported with fewer parts: the part no longer listed is withdrawn, not double counted;
+    an object that only expires is kept."""
     store = S3Bucket(f"finops-parts-{free_port()}")
     files = sample_files(work["tmp"], "aws_cur", seed=1)
     rel = sorted(files)[0]
@@ -258,6 +259,14 @@ def test_s3_month_rewritten_into_fewer_files_withdraws_the_old_part(aws_env, wor
     assert not (work["landing"] / "aws_cur" / part2).exists()
     ingest(work, "aws_cur")
     assert set(raw_rows_by_file(work, "aws_cur")) == {f"aws_cur/{rel}"}
+    # an object that merely disappears (retention) while a new one arrives: nothing is withdrawn
+    part3 = rel.replace("00001", "00003")
+    store.put("cur/" + part3, sample_files(work["tmp"], "aws_cur", seed=4, rows=50)[rel])
+    store.delete("cur/" + rel)
+    [r] = run_pull(work, [source])
+    assert r.copied == [f"aws_cur/{part3}"] and r.withdrawn == []
+    ingest(work, "aws_cur")
+    assert set(raw_rows_by_file(work, "aws_cur")) == {f"aws_cur/{rel}", f"aws_cur/{part3}"}
 
 
 @pytest.mark.xfail(strict=True, reason="registry.py skips content whose hash it has seen, even a superseded version: an "

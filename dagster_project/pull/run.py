@@ -5,8 +5,9 @@ from the last pull (or whose local copy is gone) is downloaded to
 `<landing>/<landing_folder>/<key below the prefix>`, atomically, with the object's
 last-modified time as the file's mtime (the registry orders deliveries by it). A rewritten
 object lands on the same path with new content: the registry's restatement path replaces its
-rows. When a folder is rewritten and an object that was pulled before is no longer listed in
-it (a month re-exported into fewer files), its local copy and its rows are withdrawn.
+rows. When an object of a folder is rewritten and another object of that folder that was pulled
+before is no longer listed (a month re-exported into fewer files), its local copy and its rows
+are withdrawn. An object that merely disappears (retention, lifecycle rules) stays loaded.
 
 Admin APIs: one request per UTC day window and endpoint, every page written to
 `<folder>/<organization>/<endpoint>/<YYYY-MM-DD>/page-NNNN.json`. The last `lookback_days`
@@ -185,7 +186,7 @@ def _pull_store(conn, landing: Path, src: PullSource, result: PullResult, dry_ru
     known = _known(conn, src.name)
     root = landing / src.landing_folder
     listed: set[str] = set()
-    changed_parents: set[str] = set()
+    rewritten_parents: set[str] = set()
     for obj in client.list_objects():
         if obj.key.endswith("/") or (suffixes and not obj.key.lower().endswith(tuple(suffixes))):
             continue
@@ -201,7 +202,10 @@ def _pull_store(conn, landing: Path, src: PullSource, result: PullResult, dry_ru
             result.unchanged += 1
             continue
         what = "changed" if prev else "new"
-        changed_parents.add(posixpath.dirname(obj.key))
+        if prev:
+            # a rewritten object (not merely a new one: a folder where files accumulate and old ones
+            # expire is not a re-export)
+            rewritten_parents.add(posixpath.dirname(obj.key))
         if dry_run:
             result.would_fetch.append(f"{obj.key} ({what}, {obj.size:,} bytes) -> {src.landing_folder}/{rel}")
             continue
@@ -218,7 +222,7 @@ def _pull_store(conn, landing: Path, src: PullSource, result: PullResult, dry_ru
         log(f"{src.name}: copied {obj.key} ({what}, {obj.size:,} bytes) -> {landing_rel}")
     # a rewritten folder that no longer lists an object pulled before: the export replaced it
     for key, (_etag, _size, landing_rel) in sorted(known.items()):
-        if key in listed or posixpath.dirname(key) not in changed_parents:
+        if key in listed or posixpath.dirname(key) not in rewritten_parents:
             continue
         if dry_run:
             result.would_fetch.append(f"{key} (gone from a rewritten folder: would be withdrawn)")
