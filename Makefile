@@ -9,12 +9,12 @@ PYTHON312 ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*
 export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install validator browser demo test test-fast bench dev docs lint clean
+.PHONY: install validator browser tools demo test test-fast bench dev docs lint clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,pull]'
 	@mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	@touch $@
 
@@ -32,14 +32,24 @@ validator: $(VALIDATOR_VENV)/.installed
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk; } || echo "chromium not installed: the report browser test will be skipped"
 
+# Azurite (Azure Storage emulator, npm) for the pull tests, pinned in .tools/azurite/package-lock.json.
+# Without npm the Azure pull test is skipped (the S3, GCS and admin-API ones still run).
+AZURITE_DIR := .tools/azurite
+$(AZURITE_DIR)/node_modules/.installed: $(AZURITE_DIR)/package.json $(AZURITE_DIR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd $(AZURITE_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: Azurite not installed, the Azure Blob pull test will be skipped"; fi
+
+tools: $(AZURITE_DIR)/node_modules/.installed
+
 demo: install
 	$(BIN)/finops demo
 	$(BIN)/finops report
 
-test: install validator browser
+test: install validator browser tools
 	$(BIN)/python -m pytest -q
 
-test-fast: install
+test-fast: install tools
 	$(BIN)/python -m pytest -q -m "not validator and not slow"
 
 bench: install

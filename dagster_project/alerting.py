@@ -30,11 +30,28 @@ class Alert:
     run_id: str | None = None
 
 
+# API keys in use by this process (the pull's admin keys): redact() removes them too
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact_secrets(text: str, secrets=()) -> str:
+    """Remove the given secrets and every registered one (longest first) from a message."""
+    for secret in sorted({*(s for s in secrets if s), *_SECRETS}, key=len, reverse=True):
+        text = text.replace(secret, "<redacted-key>")
+    return text
+
+
 def redact(text: str) -> str:
-    """Remove the webhook URL (and any URL) from a message meant for logs."""
+    """Remove the webhook URL (and any URL), and registered API keys, from a message meant for logs."""
     url = os.environ.get("FINOPS_SLACK_WEBHOOK_URL")
     if url:
         text = text.replace(url, "<redacted>")
+    text = redact_secrets(text)
     return _URL_RE.sub("<redacted-url>", text)
 
 

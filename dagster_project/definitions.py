@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.assets.dbt import finops_dbt_assets
 from dagster_project.assets.ingest import ingest_assets
+from dagster_project.assets.pull import pull_assets
 from dagster_project.checks.balance import daily_zero_balance, monthly_zero_balance
 from dagster_project.checks.conservation import per_file_conservation
 from dagster_project.checks.gx_suites import gx_checks
@@ -18,7 +19,7 @@ from dagster_project.resources import build_resources
 from dagster_project.sensors import run_failure_alert_sensor
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, finops_dbt_assets],
+    assets=[*pull_assets, *ingest_assets, finops_dbt_assets],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes],
     jobs=[nightly_job],

@@ -62,6 +62,36 @@ OPS_DDL = [
     """,
 ]
 
+# The pull (dagster_project/pull): what was fetched from each bucket / API, and each source's last pull.
+PULL_DDL = [
+    """
+    create table if not exists ops.pulled_objects (
+        source varchar not null,
+        object_key varchar not null,
+        landing_path varchar,
+        etag varchar,
+        size_bytes bigint,
+        last_modified timestamp,
+        pulled_at timestamp not null,
+        primary key (source, object_key)
+    )
+    """,
+    """
+    create table if not exists ops.pull_state (
+        source varchar primary key,
+        kind varchar,
+        last_attempt_at timestamp,
+        last_success_at timestamp,
+        last_status varchar,
+        last_message varchar,
+        objects_listed bigint,
+        objects_copied bigint,
+        cursor_json varchar
+    )
+    """,
+]
+OPS_DDL += PULL_DDL
+
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)

@@ -10,6 +10,9 @@ Per export (the folder below the source folder, checks/exports.py, so any source
 - a day is thin when both its row count and its billed cost are below
   FINOPS_LATE_DATA_MIN_RATIO (default 0.25) of the median of the export's previous 7 days
   (at least 3 of them with data): a partial day is low in both, a quiet day rarely is.
+Pulls (pull.yml): each configured source's last successful pull is reported; an enabled source
+whose last success is older than FINOPS_PULL_MAX_AGE_HOURS (default 36), or that has only
+failed, fails the check too (a source skipped for lack of credentials is reported, not flagged).
 Severity warn: the numbers are still right for what has arrived, and the next delivery
 usually fills the gap.
 """
@@ -24,6 +27,8 @@ import dagster as dg
 from dagster_project import progress
 from dagster_project.checks.exports import EXPORT_NAME_SQL
 from dagster_project.checks.results import record
+from dagster_project.pull.config import load_config
+from dagster_project.pull.run import pull_freshness
 from dagster_project.resources import FinopsWarehouse
 
 FOCUS_COSTS = dg.AssetKey(["marts", "focus_costs"])
@@ -166,12 +171,38 @@ def late_data(context: dg.AssetCheckExecutionContext, warehouse: FinopsWarehouse
         rows = [DayRows(*r) for r in conn.execute(DAILY_ROWS_SQL).fetchall()]
         findings = find_late_days(rows, min_ratio())
         message = late_data_message(findings, len(rows))
-        progress.say(f"check late_data: {'ok' if not findings else 'FAILED'} - {message.splitlines()[0]}")
+        last_pulls, stale_pulls = pull_status(conn)
+        if stale_pulls:
+            message = "\n".join(
+                ["Stale pulls (the landing folder may be missing deliveries):"] + [f"- {s}" for s in stale_pulls]
+                + ["Look: select * from ops.pull_state; the pull_failed alerts say why."]
+                + ([] if not findings else ["", message])
+            )
+        elif last_pulls:
+            message += "; last successful pulls: " + ", ".join(f"{k} {v}" for k, v in sorted(last_pulls.items()))
+        passed = not findings and not stale_pulls
+        progress.say(f"check late_data: {'ok' if passed else 'FAILED'} - {message.splitlines()[0]}")
         first = findings[0] if findings else None
+        subject = f"{first.source}: {first.export_key} {first.day}" if first else ("stale pull" if stale_pulls else None)
         return record(
-            conn, context, "late_data", FOCUS_COSTS.to_user_string(), "warn", not findings, message,
+            conn, context, "late_data", FOCUS_COSTS.to_user_string(), "warn", passed, message,
             {"findings": len(findings), "missing_days": sum(f.kind == "missing" for f in findings),
              "thin_days": sum(f.kind == "thin" for f in findings),
-             "exports": sorted({f.export_key for f in findings})},
-            subject=f"{first.source}: {first.export_key} {first.day}" if first else None,
+             "exports": sorted({f.export_key for f in findings}),
+             "last_successful_pull": last_pulls, "stale_pulls": len(stale_pulls)},
+            subject=subject,
         )
+
+
+def pull_max_age_hours() -> float:
+    return float(os.environ.get("FINOPS_PULL_MAX_AGE_HOURS", "36"))
+
+
+def pull_status(conn) -> tuple[dict, list[str]]:
+    """Per configured pull source its last successful pull, and the stale ones (pull.yml)."""
+    try:
+        sources = list(load_config().sources)
+    except Exception as exc:  # noqa: BLE001 - a broken pull.yml is the pull's failure, not this check's
+        progress.say(f"check late_data: pull configuration not readable: {exc}")
+        return {}, []
+    return pull_freshness(conn, sources, pull_max_age_hours())
