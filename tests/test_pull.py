@@ -269,8 +269,6 @@ def test_s3_month_rewritten_into_fewer_files_withdraws_the_old_part(aws_env, wor
     assert set(raw_rows_by_file(work, "aws_cur")) == {f"aws_cur/{rel}", f"aws_cur/{part3}"}
 
 
-@pytest.mark.xfail(strict=True, reason="registry.py skips content whose hash it has seen, even a superseded version: an "
-                   "object rewritten back to an earlier version keeps the later rows (a registry rule; the pull copies it)")
 def test_s3_object_rewritten_back_to_an_earlier_version(aws_env, work):
     store = S3Bucket(f"finops-revert-{free_port()}")
     rel = sorted(sample_files(work["tmp"], "aws_cur", seed=1))[0]

@@ -129,7 +129,14 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         "select path, status from ops.ingest_files where source = ? and content_hash = ? and status in ('loaded', 'quarantined', 'superseded') order by loaded_at desc limit 1",
         [spec.name, content_hash],
     ).fetchone()
-    if seen:
+    if seen and _rewritten_back(conn, spec, rel_str, content_hash):
+        # A -> B -> A at one path: the earlier version is current again. Its old registry row
+        # (same file id) gives way to the reload below, which supersedes B.
+        conn.execute(
+            "delete from ops.ingest_files where source = ? and path = ? and content_hash = ? and status = 'superseded'",
+            [spec.name, rel_str, content_hash],
+        )
+    elif seen:
         report.skipped.append(rel_str)
         return
     try:
@@ -226,6 +233,22 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         report.rows_loaded += rows
     else:
         report.superseded.append(rel_str)
+
+
+def _rewritten_back(conn, spec: SourceSpec, rel_str: str, content_hash: str) -> bool:
+    """This path once held this content, was superseded in place, and now holds it again."""
+    return bool(conn.execute(
+        """
+        select 1 from ops.ingest_files as old
+        where old.source = ? and old.path = ? and old.content_hash = ? and old.status = 'superseded'
+          and exists (
+              select 1 from ops.ingest_files as current
+              where current.source = old.source and current.path = old.path
+                and current.status = 'loaded' and current.content_hash <> old.content_hash
+          )
+        """,
+        [spec.name, rel_str, content_hash],
+    ).fetchone())
 
 
 def _drop_staging(conn) -> None:
