@@ -55,3 +55,11 @@
     {%- endfor -%}
     {{ return(statements[0]) }}
 {% endmacro %}
+
+{#- dbt.dateadd on Spark: dbt-spark's goes through unix seconds (to_unix_timestamp), which
+    returns null on timestamps without time zone (spark.sql.timestampType TIMESTAMP_NTZ in
+    profiles.yml, like DuckDB's TIMESTAMP). timestampadd keeps the type and the clock.
+    Picked over dbt-spark's through the `dispatch` search order in dbt_project.yml. -#}
+{% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}
