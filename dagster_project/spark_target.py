@@ -19,10 +19,6 @@ from dagster_project.raw_parquet import export_raw_parquet, raw_parquet_dir, spa
 SERVED_SCHEMAS = ("reference", "marts")
 
 
-def is_spark_target() -> bool:
-    return os.environ.get("FINOPS_DBT_TARGET", "duckdb") == "spark"
-
-
 def export_env(warehouse: Path) -> None:
     """Absolute paths for dbt's profile (env_var) and the parquet folders."""
     os.environ["FINOPS_RAW_PARQUET_DIR"] = str(raw_parquet_dir(warehouse))
