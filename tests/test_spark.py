@@ -110,7 +110,7 @@ def test_raw_parquet_holds_every_source_table(demo, spark_build):
             schema, table = name.split(".")
             assert conn.execute(f"select count(*) from {schema}.{table}").fetchone()[0] == count
             path = spark_build["raw_dir"] / schema / table / "data.parquet"
-            assert duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchone()[0] == count
+            assert conn.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0] == count
     finally:
         conn.close()
     assert {"raw.aws_cur_line_items", "raw.focus_export_rows", "ops.ingest_files"} <= set(spark_build["exported"])
