@@ -47,20 +47,20 @@ def _blank(match: re.Match) -> str:
 
 
 def portable_sql_view(text: str) -> str:
-    text = re.sub(r"\{#.*?#\}", _blank, text, flags=re.S)
-    text = re.sub(r"\{\{.*?\}\}", lambda m: " " + _blank(m), text, flags=re.S)
-    text = re.sub(r"\{%.*?%\}", lambda m: " " + _blank(m), text, flags=re.S)
+    text = re.sub(r"\{#.*?#\}", _blank, text, flags=re.DOTALL)
+    text = re.sub(r"\{\{.*?\}\}", lambda m: " " + _blank(m), text, flags=re.DOTALL)
+    text = re.sub(r"\{%.*?%\}", lambda m: " " + _blank(m), text, flags=re.DOTALL)
     text = re.sub(r"--[^\n]*", "", text)
-    text = re.sub(r"'(?:[^']|'')*'", lambda m: "''" + _blank(m), text, flags=re.S)
+    text = re.sub(r"'(?:[^']|'')*'", lambda m: "''" + _blank(m), text, flags=re.DOTALL)
     return text
 
 
-def findings(path: Path) -> list[str]:
+def findings(path: Path, root: Path = DBT) -> list[str]:
     found = []
     for lineno, line in enumerate(portable_sql_view(path.read_text()).splitlines(), start=1):
         for name, pattern, instead in DUCKDB_ONLY:
-            if re.search(pattern, line, flags=re.I):
-                found.append(f"{path.relative_to(DBT)}:{lineno}: {name} ({instead}): {line.strip()}")
+            if re.search(pattern, line, flags=re.IGNORECASE):
+                found.append(f"{path.relative_to(root)}:{lineno}: {name} ({instead}): {line.strip()}")
     return found
 
 
@@ -88,23 +88,14 @@ def test_models_have_no_duckdb_only_sql():
 def test_the_grep_catches_duckdb_syntax(tmp_path, sql, name):
     model = tmp_path / "m.sql"
     model.write_text(sql)
-    hits = [f for f in findings_in(model)]
+    hits = findings(model, tmp_path)
     assert any(f"{name} (" in h for h in hits), hits
-
-
-def findings_in(path: Path) -> list[str]:
-    found = []
-    for lineno, line in enumerate(portable_sql_view(path.read_text()).splitlines(), start=1):
-        for name, pattern, instead in DUCKDB_ONLY:
-            if re.search(pattern, line, flags=re.I):
-                found.append(f"{path.name}:{lineno}: {name} ({instead}): {line.strip()}")
-    return found
 
 
 def test_jinja_comments_and_strings_are_not_flagged(tmp_path):
     model = tmp_path / "m.sql"
     model.write_text("{#- a / b :: -#}\nselect {{ divide('a', 'b') }} as x, 'a/b' as y -- c / d\nfrom t\n")
-    assert findings_in(model) == []
+    assert findings(model, tmp_path) == []
 
 
 def test_duckdb_macros_have_a_portable_counterpart():

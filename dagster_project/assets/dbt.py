@@ -13,10 +13,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project import progress
+from dagster_project import progress, spark_target
 from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.resources import FinopsWarehouse
-from dagster_project import spark_target
 
 MANIFEST = ensure_manifest()
 
