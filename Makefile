@@ -9,12 +9,12 @@ PYTHON312 ?= $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.12*
 export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: install validator browser tools demo test test-fast bench dev docs lint clean
+.PHONY: install validator browser tools demo test test-fast test-spark bench dev docs lint clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,pull]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,pull,spark]'
 	@mkdir -p $(DAGSTER_HOME) && printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	@touch $@
 
@@ -51,6 +51,10 @@ test: install validator browser tools
 
 test-fast: install tools
 	$(BIN)/python -m pytest -q -m "not validator and not slow"
+
+# the same dbt project on Apache Spark (local mode, Java 17), compared with DuckDB row for row
+test-spark: install
+	$(BIN)/python -m pytest -q -m spark
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -13,7 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project import progress
+from dagster_project import progress, spark_target
 from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.resources import FinopsWarehouse
 
@@ -48,6 +48,7 @@ def build_fingerprint(conn, manifest_path) -> str:
         if macro.get("package_name") == "finops":
             h.update(f"{uid}:{macro.get('macro_sql')};".encode())
     h.update(os.environ.get("FINOPS_REPORTING_CURRENCY", "USD").encode())
+    h.update(os.environ.get("FINOPS_DBT_TARGET", "duckdb").encode())
     return h.hexdigest()
 
 
@@ -76,7 +77,13 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             context.log.info("dbt build skipped: nothing changed since the last successful build")
             return
     target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
-    progress.say("dbt build: seeds, models and tests")
+    on_spark = (dbt_project.target or "duckdb") == "spark"
+    if on_spark:
+        # Spark reads the landed raw tables as parquet (README "Scaling out")
+        with warehouse.connect() as conn:
+            exported = spark_target.prepare_build(conn, warehouse.settings().warehouse)
+        progress.say(f"raw tables exported as parquet for Spark: {sum(exported.values()):,} rows in {len(exported)} tables")
+    progress.say(f"dbt build ({dbt_project.target or 'duckdb'}): seeds, models and tests")
     try:
         invocation = dbt.cli(["build"], context=context, target_path=target_dir, raise_on_error=False)
         for event in invocation.stream():
@@ -91,6 +98,10 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
                 metadata={"dbt_error": str(invocation.get_error())[:4000]},
             )
         with warehouse.connect() as conn:
+            if on_spark:
+                # Spark computed, DuckDB serves: the checks, report and exports read these
+                published = spark_target.publish_to_duckdb(conn, warehouse.settings().warehouse)
+                progress.say(f"Spark build published to DuckDB: {len(published)} tables")
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
             )

@@ -9,6 +9,43 @@
 {% macro integer_divide(a, b) %}{{ return(adapter.dispatch('integer_divide', 'finops')(a, b)) }}{% endmacro %}
 {% macro default__integer_divide(a, b) %}floor(({{ a }}) / ({{ b }})){% endmacro %}
 {% macro duckdb__integer_divide(a, b) %}(({{ a }}) // ({{ b }})){% endmacro %}
+{#- Spark divides decimal(38, 0) by decimal(38, 0) into decimal(38, 18), rounded: the floor of
+    that can be one off when the quotient is within 1e-18 of an integer, so it is corrected
+    with the exact remainder (a - q * b must lie in [0, b)). -#}
+{% macro spark__integer_divide(a, b) -%}
+    {%- set q = "cast(floor((" ~ a ~ ") / (" ~ b ~ ")) as decimal(38, 0))" -%}
+    ({{ q }} - case
+        when ({{ a }}) - {{ q }} * ({{ b }}) < 0 then 1
+        when ({{ a }}) - {{ q }} * ({{ b }}) >= ({{ b }}) then -1
+        else 0
+    end)
+{%- endmacro %}
+
+{#- numerator / denominator rounded half away from zero to `scale` decimals, exactly and the
+    same on every engine: DuckDB divides decimals in double precision and Spark rounds the
+    quotient to a scale of its own, so neither divides the decimals themselves. Both operands
+    are taken to operand_scale decimals (10: money; every decimal has at most 10 but the
+    compounded TEI factors), as integers in those units, and divided with integer_divide.
+    Null when the denominator is 0 or null. Range: |numerator| x 10^(scale + operand_scale)
+    below 8.5e37 (DuckDB's hugeint) and the quotient below 1e20 / 10^scale (Spark). -#}
+{% macro divide(numerator, denominator, scale=10, operand_scale=10) -%}
+    {%- set wide = wide_integer_type() -%}
+    {%- set operand_unit = "cast(" ~ (10 ** operand_scale) ~ " as " ~ wide ~ ")" -%}
+    {%- set operand_type = "decimal(38, " ~ operand_scale ~ ")" -%}
+    {%- set n = "cast(cast(" ~ numerator ~ " as " ~ operand_type ~ ") * " ~ operand_unit ~ " as " ~ wide ~ ")" -%}
+    {%- set d = "cast(cast(" ~ denominator ~ " as " ~ operand_type ~ ") * " ~ operand_unit ~ " as " ~ wide ~ ")" -%}
+    {%- set unit = "1" if scale == 0 else "0." ~ ("0" * (scale - 1)) ~ "1" -%}
+    case
+        when {{ d }} <> 0 then cast(
+            cast(
+                case when ({{ n }} < 0) <> ({{ d }} < 0) then -1 else 1 end
+                * {{ integer_divide("abs(" ~ n ~ ") * cast(" ~ (10 ** scale) ~ " as " ~ wide ~ ") * 2 + abs(" ~ d ~ ")", "2 * abs(" ~ d ~ ")") }}
+                as decimal(38, 0)
+            ) * cast({{ unit }} as decimal(38, {{ scale }}))
+            as decimal(38, {{ scale }})
+        )
+    end
+{%- endmacro %}
 
 {#- Stop the build with a readable message when a value that must exist is missing. -#}
 {% macro require_not_null(expr, message_expr) %}{{ return(adapter.dispatch('require_not_null', 'finops')(expr, message_expr)) }}{% endmacro %}
@@ -174,5 +211,5 @@
 {#- Convert an amount in `currency` on `on_date` to the reporting currency with the FX seed
     (USD per unit of each currency). The rate is kept to 12 decimals. -#}
 {% macro fx_rate_to_reporting(from_usd_per_unit, to_usd_per_unit) -%}
-    cast({{ from_usd_per_unit }} / {{ to_usd_per_unit }} as decimal(38, 12))
+    {{ divide(from_usd_per_unit, to_usd_per_unit, 12) }}
 {%- endmacro %}

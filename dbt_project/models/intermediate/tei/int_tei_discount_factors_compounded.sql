@@ -1,8 +1,11 @@
 {#- Discount factors per analysis, rate and period, for the analysis's own rate and for
     each sensitivity rate. (1 + rate)^period is built by repeated decimal multiplication
-    in a recursive CTE (standard SQL, no float power); the recursion also yields the
-    period spine 0..years that the line values are laid on. -#}
-with recursive
+    (no float power), one CTE per period up to the longest analysis (unrolled, portable: no
+    recursive CTE); this also yields the period spine 0..years that the line values are
+    laid on. -#}
+{%- set max_years = max_int_of("select max(years) from " ~ ref('tei_analyses')) %}
+
+with
 
 analyses as (
 
@@ -38,7 +41,7 @@ analysis_rates as (
 
 ),
 
-compounded as (
+compounded_0 as (
 
     select
         analysis_id,
@@ -49,7 +52,9 @@ compounded as (
         cast(1 as decimal(38, 18)) as compound_factor
     from analysis_rates
 
-    union all
+),
+{% for period in range(1, max_years + 1) %}
+compounded_{{ period }} as (
 
     select
         analysis_id,
@@ -58,8 +63,17 @@ compounded as (
         is_base_rate,
         period + 1 as period,
         cast(compound_factor * (1 + discount_rate) as decimal(38, 18)) as compound_factor
-    from compounded
+    from compounded_{{ period - 1 }}
     where period < years
+
+),
+{% endfor %}
+compounded as (
+
+    {%- for period in range(0, max_years + 1) %}
+    select * from compounded_{{ period }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -71,9 +85,8 @@ final as (
         is_base_rate,
         period,
         compound_factor,
-        -- some engines (DuckDB) divide decimals in double precision: cast straight back,
-        -- about 16 significant digits, far below a cent on any TEI figure
-        cast(1 / compound_factor as decimal(38, 18)) as discount_factor
+        -- exact to 18 decimals on every engine (DuckDB would divide in double precision)
+        {{ divide('1', 'compound_factor', 18, 18) }} as discount_factor
     from compounded
 
 )

@@ -3,9 +3,13 @@
     actual of an actuals-fed line). Rule `product` multiplies the factor inputs, `sum` adds
     them; divisor inputs then divide the result (admins = data scientists / 6 stays
     exact) and addend inputs are added last (a one-off fee). A period without inputs is
-    worth 0. The running product is a recursive CTE over the numbered inputs: standard SQL,
-    exact decimals, any count. -#}
-with recursive
+    worth 0. The running product is one CTE per input step up to the most steps any line
+    period has (unrolled, portable: no recursive CTE), exact decimals, any count. -#}
+{%- set max_steps = max_int_of(
+    "select max(steps) from (select count(*) as steps from " ~ ref('int_tei_line_inputs_unioned')
+    ~ " where input_role in ('factor', 'divisor') group by analysis_id, line_id, period) as counted") %}
+
+with
 
 lines as (
 
@@ -77,7 +81,7 @@ numbered_steps as (
 
 ),
 
-steps_combined as (
+steps_1 as (
 
     select
         analysis_id,
@@ -91,9 +95,11 @@ steps_combined as (
     from numbered_steps
     where step_number = 1
 
-    union all
+),
+{% for step in range(2, max_steps + 1) %}
+-- each branch is cast on its own
+steps_{{ step }} as (
 
-    -- each branch is cast on its own: a division may come back as double
     select
         numbered_steps.analysis_id,
         numbered_steps.line_id,
@@ -101,17 +107,26 @@ steps_combined as (
         numbered_steps.step_number,
         case
             when numbered_steps.input_role = 'divisor'
-                then cast(steps_combined.running_value / numbered_steps.value as {{ money_type() }})
+                then {{ divide('steps_combined.running_value', 'numbered_steps.value') }}
             when numbered_steps.combine_rule = 'sum'
                 then cast(steps_combined.running_value + numbered_steps.value as {{ money_type() }})
             else cast(steps_combined.running_value * numbered_steps.value as {{ money_type() }})
         end as running_value
-    from steps_combined
+    from steps_{{ step - 1 }} as steps_combined
     inner join numbered_steps
         on steps_combined.analysis_id = numbered_steps.analysis_id
         and steps_combined.line_id = numbered_steps.line_id
         and steps_combined.period = numbered_steps.period
-        and numbered_steps.step_number = steps_combined.step_number + 1
+        and numbered_steps.step_number = {{ step }}
+
+),
+{% endfor %}
+steps_combined as (
+
+    {%- for step in range(1, max_steps + 1) %}
+    select * from steps_{{ step }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 

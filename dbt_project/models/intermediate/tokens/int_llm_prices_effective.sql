@@ -12,7 +12,7 @@ prices as (
 keyed as (
 
     select
-        {{ dbt.concat(["provider", "'/'", "model", "'/'", "service_tier", "'/'", "cast(effective_from as varchar)"]) }} as price_id,
+        {{ dbt.concat(["provider", "'/'", "model", "'/'", "service_tier", "'/'", "cast(effective_from as " ~ dbt.type_string() ~ ")"]) }} as price_id,
         prices.*,
         coalesce(effective_to, cast('9999-12-31' as date)) as effective_until
     from prices

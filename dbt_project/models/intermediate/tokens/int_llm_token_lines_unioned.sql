@@ -52,7 +52,7 @@ openai as (
         'openai_project' as primary_key_type,
         project_id as primary_key,
         api_key_id,
-        cast(null as varchar) as tag_tenant,
+        cast(null as {{ dbt.type_string() }}) as tag_tenant,
         model,
         -- batch usage is priced at the Batch API prices; OpenAI's default tier is the standard price
         case
@@ -86,7 +86,7 @@ anthropic as (
         'anthropic_workspace' as primary_key_type,
         coalesce(workspace_id, 'default') as primary_key,
         api_key_id,
-        cast(null as varchar) as tag_tenant,
+        cast(null as {{ dbt.type_string() }}) as tag_tenant,
         model,
         coalesce(service_tier, 'standard') as service_tier,
         cast(null as {{ money_type() }}) as reported_cost,
@@ -116,7 +116,7 @@ litellm as (
         'litellm_team' as primary_key_type,
         litellm_lines.team_id as primary_key,
         litellm_lines.api_key_hash as api_key_id,
-        cast(null as varchar) as tag_tenant,
+        cast(null as {{ dbt.type_string() }}) as tag_tenant,
         litellm_lines.model,
         'standard' as service_tier,
         litellm_lines.request_spend as reported_cost,
@@ -143,7 +143,7 @@ selfhosted as (
         {{ dbt.dateadd('day', 1, dbt.date_trunc('day', 'request_at')) }} as charge_period_end_at,
         'selfhosted' as provider,
         fleet_name as billing_account_id,
-        cast(null as varchar) as sub_account_id,
+        cast(null as {{ dbt.type_string() }}) as sub_account_id,
         'api_key' as primary_key_type,
         api_key_id as primary_key,
         api_key_id,
@@ -171,7 +171,7 @@ unioned as (
 final as (
 
     select
-        {{ dbt.concat(["file_id", "':'", "cast(record_index as varchar)", "':'", "token_type"]) }} as line_id,
+        {{ dbt.concat(["file_id", "':'", "cast(record_index as " ~ dbt.type_string() ~ ")", "':'", "token_type"]) }} as line_id,
         unioned.*,
         cast(usage_start_at as date) as usage_date
     from unioned

@@ -44,7 +44,7 @@ platform_exact as (
         sum(focus_costs.EffectiveCost * {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }})
             as platform_cost_exact,
         count(*) as charge_rows,
-        sum(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null then 1 else 0 end) as rows_without_fx_rate
+        count(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null then 1 end) as rows_without_fx_rate
     from focus_costs
     left join fx_rates
         on focus_costs.BillingCurrency = fx_rates.currency

@@ -15,7 +15,7 @@ final as (
         sum(platform_cost) as platform_cost,
         sum(charged_back) as charged_back,
         sum(balance) as balance,
-        sum(case when balance <> 0 then 1 else 0 end) as days_out_of_balance,
+        count(case when balance <> 0 then 1 end) as days_out_of_balance,
         count(*) as days
     from balance_daily
     group by 1, 2

@@ -175,11 +175,7 @@ final as (
         scenarios_totaled.pv_benefits,
         scenarios_totaled.pv_costs,
         cast(scenarios_totaled.pv_benefits - scenarios_totaled.pv_costs as {{ money_type() }}) as npv,
-        cast(
-            (scenarios_totaled.pv_benefits - scenarios_totaled.pv_costs)
-            / nullif(scenarios_totaled.pv_costs, 0)
-            as {{ money_type() }}
-        ) as roi,
+        {{ divide('scenarios_totaled.pv_benefits - scenarios_totaled.pv_costs', 'scenarios_totaled.pv_costs') }} as roi,
         cast(
             (scenarios_totaled.pv_benefits - scenarios_totaled.pv_costs)
             - (base_totals.pv_benefits - base_totals.pv_costs)

@@ -40,7 +40,7 @@ payback_crossings as (
                 when period = 0 then cast(0 as {{ money_type() }})
                 else cast(
                     12 * (period - 1)
-                    + cast(12 * (net - cumulative_net) / net as {{ money_type() }})
+                    + {{ divide('12 * (net - cumulative_net)', 'net') }}
                     as {{ money_type() }}
                 )
             end
@@ -67,7 +67,7 @@ final as (
         cast(analyses_totaled.pv_benefits as {{ money_type() }}) as pv_benefits,
         cast(analyses_totaled.pv_costs as {{ money_type() }}) as pv_costs,
         cast(analyses_totaled.npv as {{ money_type() }}) as npv,
-        cast(analyses_totaled.npv / nullif(analyses_totaled.pv_costs, 0) as {{ money_type() }}) as roi,
+        {{ divide('analyses_totaled.npv', 'analyses_totaled.pv_costs') }} as roi,
         cast(ceiling(payback_crossings.payback_months_exact) as integer) as payback_months,
         payback_crossings.payback_months_exact
     from analyses

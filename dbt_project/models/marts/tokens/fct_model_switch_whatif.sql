@@ -146,7 +146,7 @@ final as (
         end as saving,
         case
             when unpriced_alternative_tokens = 0 and actual_cost <> 0
-                then cast((actual_cost - coalesce(alternative_priced_cost, 0)) / actual_cost as {{ money_type() }})
+                then {{ divide('actual_cost - coalesce(alternative_priced_cost, 0)', 'actual_cost') }}
         end as saving_ratio
     from monthly
 

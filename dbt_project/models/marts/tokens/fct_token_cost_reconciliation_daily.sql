@@ -52,7 +52,7 @@ final as (
         end as gap,
         case
             when unpriced_tokens = 0 and coalesce(estimated_priced_cost, 0) <> 0
-                then cast((reported_cost - estimated_priced_cost) / estimated_priced_cost as {{ money_type() }})
+                then {{ divide('reported_cost - estimated_priced_cost', 'estimated_priced_cost') }}
         end as gap_ratio
     from daily
     where reported_lines > 0

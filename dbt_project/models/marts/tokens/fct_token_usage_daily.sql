@@ -80,8 +80,8 @@ final as (
         cast(cost as {{ money_type() }}) as cost,
         currency,
         pricing_status,
-        cast(cost * 1000 / nullif(total_tokens, 0) as {{ money_type() }}) as cost_per_1k_tokens,
-        cast(cost / nullif(requests, 0) as {{ money_type() }}) as cost_per_request
+        {{ divide('cost * 1000', 'total_tokens') }} as cost_per_1k_tokens,
+        {{ divide('cost', 'requests') }} as cost_per_request
     from costed
 
 )

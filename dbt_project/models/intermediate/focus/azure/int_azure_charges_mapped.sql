@@ -155,7 +155,7 @@ mapped as (
         case
             when priced.pricing_currency is null then null
             when priced.effective_cost = 0 then cast(0 as {{ money_type() }})
-            else coalesce(priced.cost_in_pricing_currency, cast(priced.effective_cost / priced.fx_to_billing as {{ money_type() }}))
+            else coalesce(priced.cost_in_pricing_currency, {{ divide('priced.effective_cost', 'priced.fx_to_billing') }})
         end as PricingCurrencyEffectiveCost,
         case when priced.pricing_currency is not null and priced.is_priced then coalesce(priced.payg_price, priced.unit_price) end
             as PricingCurrencyListUnitPrice,

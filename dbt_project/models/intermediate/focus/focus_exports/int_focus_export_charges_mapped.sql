@@ -88,18 +88,18 @@ normalized as (
 
     select
         export_rows.*,
-        {{ focus_enum('"ChargeCategory"', 'ChargeCategory') }} as charge_category,
-        {{ focus_enum('"ChargeClass"', 'ChargeClass') }} as charge_class,
-        {{ focus_enum('"ChargeFrequency"', 'ChargeFrequency') }} as charge_frequency,
-        {{ focus_enum('"PricingCategory"', 'PricingCategory') }} as pricing_category,
-        {{ focus_enum('"CommitmentDiscountCategory"', 'CommitmentDiscountCategory') }} as commitment_discount_category,
-        {{ focus_enum('"CommitmentDiscountStatus"', 'CommitmentDiscountStatus') }} as commitment_discount_status,
-        {{ focus_enum('"CapacityReservationStatus"', 'CapacityReservationStatus') }} as capacity_reservation_status,
-        {{ focus_enum('"ServiceCategory"', 'ServiceCategory') }} as delivered_service_category,
+        {{ focus_enum('ChargeCategory', 'ChargeCategory') }} as charge_category,
+        {{ focus_enum('ChargeClass', 'ChargeClass') }} as charge_class,
+        {{ focus_enum('ChargeFrequency', 'ChargeFrequency') }} as charge_frequency,
+        {{ focus_enum('PricingCategory', 'PricingCategory') }} as pricing_category,
+        {{ focus_enum('CommitmentDiscountCategory', 'CommitmentDiscountCategory') }} as commitment_discount_category,
+        {{ focus_enum('CommitmentDiscountStatus', 'CommitmentDiscountStatus') }} as commitment_discount_status,
+        {{ focus_enum('CapacityReservationStatus', 'CapacityReservationStatus') }} as capacity_reservation_status,
+        {{ focus_enum('ServiceCategory', 'ServiceCategory') }} as delivered_service_category,
         -- unit prices are non-negative in FOCUS: a negative one (a 1.0 credit row) is dropped, its cost kept
-        case when "ListUnitPrice" >= 0 then "ListUnitPrice" end as list_unit_price,
-        case when "ContractedUnitPrice" >= 0 then "ContractedUnitPrice" end as contracted_unit_price,
-        coalesce("RegionId", "RegionName") as region_id
+        case when ListUnitPrice >= 0 then ListUnitPrice end as list_unit_price,
+        case when ContractedUnitPrice >= 0 then ContractedUnitPrice end as contracted_unit_price,
+        coalesce(RegionId, RegionName) as region_id
     from export_rows
 
 ),
@@ -116,11 +116,11 @@ classified as (
 category_votes as (
 
     select
-        "ServiceName" as service_name,
+        ServiceName as service_name,
         delivered_service_category as service_category,
-        row_number() over (partition by "ServiceName" order by count(*) desc, delivered_service_category) as rank_in_name
+        row_number() over (partition by ServiceName order by count(*) desc, delivered_service_category) as rank_in_name
     from normalized
-    group by "ServiceName", delivered_service_category
+    group by ServiceName, delivered_service_category
 
 ),
 
@@ -140,16 +140,16 @@ service_categories as (
 subcategory_votes as (
 
     select
-        normalized."ServiceName" as service_name,
-        normalized."ServiceSubcategory" as service_subcategory,
-        row_number() over (partition by normalized."ServiceName" order by count(*) desc, normalized."ServiceSubcategory")
+        normalized.ServiceName as service_name,
+        normalized.ServiceSubcategory as service_subcategory,
+        row_number() over (partition by normalized.ServiceName order by count(*) desc, normalized.ServiceSubcategory)
             as rank_in_name
     from normalized
     inner join service_categories
-        on normalized."ServiceName" = service_categories.service_name
+        on normalized.ServiceName = service_categories.service_name
         and normalized.delivered_service_category = service_categories.service_category
-    where normalized."ServiceSubcategory" is not null
-    group by normalized."ServiceName", normalized."ServiceSubcategory"
+    where normalized.ServiceSubcategory is not null
+    group by normalized.ServiceName, normalized.ServiceSubcategory
 
 ),
 
@@ -173,114 +173,114 @@ services as (
 mapped as (
 
     select
-        normalized."AvailabilityZone" as AvailabilityZone,
-        normalized."BilledCost" as BilledCost,
-        normalized."BillingAccountId" as BillingAccountId,
+        normalized.AvailabilityZone as AvailabilityZone,
+        normalized.BilledCost as BilledCost,
+        normalized.BillingAccountId as BillingAccountId,
         -- FOCUS 1.2: not null where the provider names accounts; the id stands in for a missing name
-        coalesce(normalized."BillingAccountName", normalized."BillingAccountId") as BillingAccountName,
-        normalized."BillingAccountType" as BillingAccountType,
-        normalized."BillingCurrency" as BillingCurrency,
-        normalized."BillingPeriodEnd" as BillingPeriodEnd,
-        normalized."BillingPeriodStart" as BillingPeriodStart,
-        normalized."CapacityReservationId" as CapacityReservationId,
+        coalesce(normalized.BillingAccountName, normalized.BillingAccountId) as BillingAccountName,
+        normalized.BillingAccountType as BillingAccountType,
+        normalized.BillingCurrency as BillingCurrency,
+        normalized.BillingPeriodEnd as BillingPeriodEnd,
+        normalized.BillingPeriodStart as BillingPeriodStart,
+        normalized.CapacityReservationId as CapacityReservationId,
         normalized.capacity_reservation_status as CapacityReservationStatus,
         normalized.charge_category as ChargeCategory,
         normalized.charge_class as ChargeClass,
-        normalized."ChargeDescription" as ChargeDescription,
+        normalized.ChargeDescription as ChargeDescription,
         coalesce(
             normalized.charge_frequency,
             case when normalized.charge_category = 'Usage' then 'Usage-Based' else 'One-Time' end
         ) as ChargeFrequency,
-        normalized."ChargePeriodEnd" as ChargePeriodEnd,
-        normalized."ChargePeriodStart" as ChargePeriodStart,
+        normalized.ChargePeriodEnd as ChargePeriodEnd,
+        normalized.ChargePeriodStart as ChargePeriodStart,
         normalized.commitment_discount_category as CommitmentDiscountCategory,
-        normalized."CommitmentDiscountId" as CommitmentDiscountId,
-        normalized."CommitmentDiscountName" as CommitmentDiscountName,
-        normalized."CommitmentDiscountQuantity" as CommitmentDiscountQuantity,
+        normalized.CommitmentDiscountId as CommitmentDiscountId,
+        normalized.CommitmentDiscountName as CommitmentDiscountName,
+        normalized.CommitmentDiscountQuantity as CommitmentDiscountQuantity,
         normalized.commitment_discount_status as CommitmentDiscountStatus,
-        normalized."CommitmentDiscountType" as CommitmentDiscountType,
-        normalized."CommitmentDiscountUnit" as CommitmentDiscountUnit,
+        normalized.CommitmentDiscountType as CommitmentDiscountType,
+        normalized.CommitmentDiscountUnit as CommitmentDiscountUnit,
         -- consumption is measured on usage, never on other categories or unused commitments
-        case when normalized.is_consumption then normalized."ConsumedQuantity" end as ConsumedQuantity,
-        case when normalized.is_consumption and normalized."ConsumedQuantity" is not null
-            then coalesce(consumed_units.focus_unit, normalized."ConsumedUnit") end as ConsumedUnit,
+        case when normalized.is_consumption then normalized.ConsumedQuantity end as ConsumedQuantity,
+        case when normalized.is_consumption and normalized.ConsumedQuantity is not null
+            then coalesce(consumed_units.focus_unit, normalized.ConsumedUnit) end as ConsumedUnit,
         coalesce(
-            normalized."ContractedCost",
-            {{ dbt.safe_cast('normalized.contracted_unit_price * normalized."PricingQuantity"', money_type()) }},
-            normalized."ListCost"
+            normalized.ContractedCost,
+            {{ dbt.safe_cast('normalized.contracted_unit_price * normalized.PricingQuantity', money_type()) }},
+            normalized.ListCost
         ) as ContractedCost,
         case
-            when normalized."ContractedUnitPrice" is null and normalized."ContractedCost" is null then normalized.list_unit_price
+            when normalized.ContractedUnitPrice is null and normalized.ContractedCost is null then normalized.list_unit_price
             else normalized.contracted_unit_price
         end as ContractedUnitPrice,
-        normalized."EffectiveCost" as EffectiveCost,
-        normalized."InvoiceId" as InvoiceId,
-        coalesce(normalized."InvoiceIssuerName", normalized."ProviderName") as InvoiceIssuerName,
-        normalized."ListCost" as ListCost,
+        normalized.EffectiveCost as EffectiveCost,
+        normalized.InvoiceId as InvoiceId,
+        coalesce(normalized.InvoiceIssuerName, normalized.ProviderName) as InvoiceIssuerName,
+        normalized.ListCost as ListCost,
         normalized.list_unit_price as ListUnitPrice,
         normalized.pricing_category as PricingCategory,
-        normalized."PricingCurrency" as PricingCurrency,
+        normalized.PricingCurrency as PricingCurrency,
         -- priced in the billing currency: the pricing-currency amounts are the billing ones
         coalesce(
-            normalized."PricingCurrencyContractedUnitPrice",
-            case when normalized."PricingCurrency" = normalized."BillingCurrency" then normalized.contracted_unit_price end
+            normalized.PricingCurrencyContractedUnitPrice,
+            case when normalized.PricingCurrency = normalized.BillingCurrency then normalized.contracted_unit_price end
         ) as PricingCurrencyContractedUnitPrice,
         coalesce(
-            normalized."PricingCurrencyEffectiveCost",
-            case when normalized."PricingCurrency" = normalized."BillingCurrency" then normalized."EffectiveCost" end
+            normalized.PricingCurrencyEffectiveCost,
+            case when normalized.PricingCurrency = normalized.BillingCurrency then normalized.EffectiveCost end
         ) as PricingCurrencyEffectiveCost,
         coalesce(
-            normalized."PricingCurrencyListUnitPrice",
-            case when normalized."PricingCurrency" = normalized."BillingCurrency" then normalized.list_unit_price end
+            normalized.PricingCurrencyListUnitPrice,
+            case when normalized.PricingCurrency = normalized.BillingCurrency then normalized.list_unit_price end
         ) as PricingCurrencyListUnitPrice,
-        normalized."PricingQuantity" as PricingQuantity,
-        case when normalized."PricingQuantity" is not null then coalesce(pricing_units.focus_unit, normalized."PricingUnit") end
+        normalized.PricingQuantity as PricingQuantity,
+        case when normalized.PricingQuantity is not null then coalesce(pricing_units.focus_unit, normalized.PricingUnit) end
             as PricingUnit,
-        normalized."ProviderName" as ProviderName,
-        coalesce(normalized."PublisherName", normalized."ProviderName") as PublisherName,
+        normalized.ProviderName as ProviderName,
+        coalesce(normalized.PublisherName, normalized.ProviderName) as PublisherName,
         -- FOCUS 1.2 sets RegionId and RegionName together (1.0 exports had a name without an id)
         normalized.region_id as RegionId,
-        coalesce(normalized."RegionName", known_regions.region_name, normalized.region_id) as RegionName,
-        normalized."ResourceId" as ResourceId,
-        case when normalized."ResourceId" is not null then normalized."ResourceName" end as ResourceName,
+        coalesce(normalized.RegionName, known_regions.region_name, normalized.region_id) as RegionName,
+        normalized.ResourceId as ResourceId,
+        case when normalized.ResourceId is not null then normalized.ResourceName end as ResourceName,
         -- ResourceType goes with ResourceId: the service names a resource whose type was not exported
-        case when normalized."ResourceId" is not null then coalesce(normalized."ResourceType", normalized."ServiceName") end
+        case when normalized.ResourceId is not null then coalesce(normalized.ResourceType, normalized.ServiceName) end
             as ResourceType,
         services.service_category as ServiceCategory,
-        normalized."ServiceName" as ServiceName,
+        normalized.ServiceName as ServiceName,
         services.service_subcategory as ServiceSubcategory,
-        normalized."SkuId" as SkuId,
+        normalized.SkuId as SkuId,
         -- SkuMeter (1.1) names what a SKU meters: a 1.0 export's metered unit stands in for it
-        case when normalized."SkuId" is not null
-            then coalesce(normalized."SkuMeter", normalized."ConsumedUnit", normalized."PricingUnit") end as SkuMeter,
-        nullif(normalized."SkuPriceDetails", '{}') as SkuPriceDetails,
-        normalized."SkuPriceId" as SkuPriceId,
-        normalized."SubAccountId" as SubAccountId,
-        normalized."SubAccountName" as SubAccountName,
-        normalized."SubAccountType" as SubAccountType,
-        nullif(normalized."Tags", '{}') as Tags,
+        case when normalized.SkuId is not null
+            then coalesce(normalized.SkuMeter, normalized.ConsumedUnit, normalized.PricingUnit) end as SkuMeter,
+        nullif(normalized.SkuPriceDetails, '{}') as SkuPriceDetails,
+        normalized.SkuPriceId as SkuPriceId,
+        normalized.SubAccountId as SubAccountId,
+        normalized.SubAccountName as SubAccountName,
+        normalized.SubAccountType as SubAccountType,
+        nullif(normalized.Tags, '{}') as Tags,
         'focus' as x_source,
         normalized.source_file as x_source_file,
         normalized.file_id as x_file_id,
         normalized.charge_category as x_line_item_type,
         -- the tenant map keys sub-accounts by provider, as the provider-specific sources do
         case
-            when lower(normalized."ProviderName") like 'aws%' or lower(normalized."ProviderName") like 'amazon%' then 'aws_account'
-            when lower(normalized."ProviderName") like 'microsoft%' or lower(normalized."ProviderName") like 'azure%'
+            when lower(normalized.ProviderName) like 'aws%' or lower(normalized.ProviderName) like 'amazon%' then 'aws_account'
+            when lower(normalized.ProviderName) like 'microsoft%' or lower(normalized.ProviderName) like 'azure%'
                 then 'azure_subscription'
-            when lower(normalized."ProviderName") like 'google%' then 'gcp_project'
+            when lower(normalized.ProviderName) like 'google%' then 'gcp_project'
             else 'focus_sub_account'
         end as x_account_key_type,
-        replace(normalized."SubAccountId", '/subscriptions/', '') as x_account_key
+        replace(normalized.SubAccountId, '/subscriptions/', '') as x_account_key
     from classified as normalized
     left join services
-        on normalized."ServiceName" = services.service_name
+        on normalized.ServiceName = services.service_name
     left join known_regions
         on normalized.region_id = known_regions.region_id
     left join units as pricing_units
-        on normalized."PricingUnit" = pricing_units.provider_unit
+        on normalized.PricingUnit = pricing_units.provider_unit
     left join units as consumed_units
-        on normalized."ConsumedUnit" = consumed_units.provider_unit
+        on normalized.ConsumedUnit = consumed_units.provider_unit
 
 ),
 

@@ -51,11 +51,11 @@ priced as (
         -- prices and quantities only on usage rows (tax, adjustments and credits carry none)
         charge_category = 'Usage' as is_priced,
         case
-            when effective_price is not null then effective_price / coalesce(nullif(pricing_unit_quantity, 0), 1)
-            when usage_amount_in_pricing_units <> 0 then cost / usage_amount_in_pricing_units
+            when effective_price is not null then {{ divide('effective_price', 'coalesce(nullif(pricing_unit_quantity, 0), 1)') }}
+            when usage_amount_in_pricing_units <> 0 then {{ divide('cost', 'usage_amount_in_pricing_units') }}
         end as contracted_unit_price,
         case
-            when usage_amount_in_pricing_units <> 0 then coalesce(cost_at_list, cost) / usage_amount_in_pricing_units
+            when usage_amount_in_pricing_units <> 0 then {{ divide('coalesce(cost_at_list, cost)', 'usage_amount_in_pricing_units') }}
         end as list_unit_price
     from categorized
 
@@ -73,7 +73,7 @@ mapped as (
         {{ next_month_start('priced.invoice_month_start_at') }} as BillingPeriodEnd,
         priced.invoice_month_start_at as BillingPeriodStart,
         priced.charge_category as ChargeCategory,
-        cast(null as varchar) as ChargeClass,
+        cast(null as {{ dbt.type_string() }}) as ChargeClass,
         case when priced.row_kind = 'credit' then coalesce(priced.credit_full_name, priced.credit_name) else priced.sku_description end
             as ChargeDescription,
         case when priced.charge_category in ('Usage', 'Credit') then 'Usage-Based' else 'One-Time' end as ChargeFrequency,

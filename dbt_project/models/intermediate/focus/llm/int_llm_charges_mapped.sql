@@ -61,14 +61,14 @@ mapped as (
         {{ next_month_start('usage_start_at') }} as BillingPeriodEnd,
         {{ month_start('usage_start_at') }} as BillingPeriodStart,
         'Usage' as ChargeCategory,
-        cast(null as varchar) as ChargeClass,
+        cast(null as {{ dbt.type_string() }}) as ChargeClass,
         case
             when is_priced then {{ dbt.concat([
                 "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier", "' tier), '",
-                "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as varchar)", "' per 1M tokens'"]) }}
+                "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as " ~ dbt.type_string() ~ ")", "' per 1M tokens'"]) }}
             else {{ dbt.concat([
                 "'UNPRICED: '", "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier",
-                "' tier) has no price in the price book on '", "cast(usage_date as varchar)", "'; cost unknown, shown as 0'"]) }}
+                "' tier) has no price in the price book on '", "cast(usage_date as " ~ dbt.type_string() ~ ")", "'; cost unknown, shown as 0'"]) }}
         end as ChargeDescription,
         'Usage-Based' as ChargeFrequency,
         charge_period_end_at as ChargePeriodEnd,
@@ -79,7 +79,7 @@ mapped as (
         charge_unit_price as ContractedUnitPrice,
         charge_cost as EffectiveCost,
         -- estimated from usage: no invoice yet
-        cast(null as varchar) as InvoiceId,
+        cast(null as {{ dbt.type_string() }}) as InvoiceId,
         -- the provider invoices its own tokens (BilledCost-C-005-C: issuer = provider)
         provider_name as InvoiceIssuerName,
         charge_cost as ListCost,
@@ -99,7 +99,7 @@ mapped as (
         sku_id as SkuId,
         sku_meter as SkuMeter,
         case
-            when is_priced then {{ dbt.concat(["sku_id", "'/'", "service_tier", "'/'", "cast(price_effective_from as varchar)"]) }}
+            when is_priced then {{ dbt.concat(["sku_id", "'/'", "service_tier", "'/'", "cast(price_effective_from as " ~ dbt.type_string() ~ ")"]) }}
             else {{ dbt.concat(["sku_id", "'/'", "service_tier", "'/unpriced'"]) }}
         end as SkuPriceId,
         sub_account_id as SubAccountId,
@@ -109,7 +109,7 @@ mapped as (
         source_file as x_source_file,
         file_id as x_file_id,
         case when is_priced then 'TokenUsage' else 'UnpricedTokenUsage' end as x_line_item_type,
-        cast(null as varchar) as x_tag_tenant,
+        cast(null as {{ dbt.type_string() }}) as x_tag_tenant,
         account_key_type as x_account_key_type,
         account_key as x_account_key,
         cast(tokens as {{ quantity_type() }}) as x_usage_tokens,
