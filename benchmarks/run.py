@@ -46,20 +46,24 @@ def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     }
 
 
-def ensure_sample(rows: int) -> Path:
-    landing = DATA / f"cur_{rows}" / "landing"
+def ensure_sample(name: str, rows: int, sources: tuple[str, ...], label: str) -> Path:
+    """Generate (once) a landing folder of `sources` with `rows` as the sample generator's size."""
+    landing = DATA / name / "landing"
     marker = landing.parent / ".complete"
     if not marker.exists():
         shutil.rmtree(landing.parent, ignore_errors=True)
-        print(f"generating {rows:,} CUR rows ...", flush=True)
-        subprocess.run([str(BIN / "finops"), "sample", "--out", str(landing), "--month", "2026-10", "--seed", "1",
-                        "--rows", str(rows), "--source", "aws_cur"], check=True, stdout=subprocess.DEVNULL)
+        print(f"generating {label} ...", flush=True)
+        cmd = [str(BIN / "finops"), "sample", "--out", str(landing), "--month", "2026-10", "--seed", "1",
+               "--rows", str(rows)]
+        for source in sources:
+            cmd += ["--source", source]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         marker.touch()
     return landing
 
 
 def bench_size(rows: int) -> dict:
-    landing = ensure_sample(rows)
+    landing = ensure_sample(f"cur_{rows}", rows, ("aws_cur",), f"{rows:,} CUR rows")
     work = DATA / f"cur_{rows}" / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -101,18 +105,8 @@ TOKEN_SOURCES = ("selfhosted_llm", "litellm_spend")
 
 def bench_tokens(records: int) -> dict:
     """Per-request token logs (self-hosted and LiteLLM, half each): ingest and price them."""
-    landing = DATA / f"tokens_{records}" / "landing"
-    marker = landing.parent / ".complete"
-    if not marker.exists():
-        shutil.rmtree(landing.parent, ignore_errors=True)
-        print(f"generating {records:,} token-log records ...", flush=True)
-        # each of these generators writes rows // 20 records
-        cmd = [str(BIN / "finops"), "sample", "--out", str(landing), "--month", "2026-10", "--seed", "1",
-               "--rows", str(records * 10)]
-        for source in TOKEN_SOURCES:
-            cmd += ["--source", source]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        marker.touch()
+    # each of these generators writes rows // 20 records
+    landing = ensure_sample(f"tokens_{records}", records * 10, TOKEN_SOURCES, f"{records:,} token-log records")
     work = DATA / f"tokens_{records}" / "work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -154,9 +148,9 @@ def markdown(results: list[dict], machine: str, tokens: dict | None = None) -> s
         lines += ["", f"Per-row cost at {last['rows']:,} / at {first['rows']:,}: {per_row_last / per_row_first:.2f}"]
     lines += ["", "Stages (s) of the largest run: " + ", ".join(f"{k} {v}" for k, v in results[-1]["pipeline_stages_s"].items())]
     if tokens:
-        lines += ["", f"Token logs: {tokens['records_loaded']:,} records loaded, {tokens['requests_priced']:,} requests priced; "
+        lines += ["", (f"Token logs: {tokens['records_loaded']:,} records loaded, {tokens['requests_priced']:,} requests priced; "
                       f"ingest {tokens['ingest_s']} s, dbt build (all models) {tokens['dbt_s']} s, whole run "
-                      f"{tokens['pipeline']['wall_s']} s wall, peak RSS {tokens['pipeline']['peak_rss_mb']} MB"]
+                      f"{tokens['pipeline']['wall_s']} s wall, peak RSS {tokens['pipeline']['peak_rss_mb']} MB")]
     return "\n".join(lines) + "\n"
 
 
