@@ -12,9 +12,10 @@ are withdrawn. An object that merely disappears (retention, lifecycle rules) sta
 Admin APIs: one request per UTC day window and endpoint, every page written to
 `<folder>/<organization>/<endpoint>/<YYYY-MM-DD>/page-NNNN.json`. The last `lookback_days`
 days are fetched again on every pull (providers revise recent usage): a revised page is a
-restatement of the same path, an unchanged page is not even rewritten. (A page revised back to
-content the registry has seen and superseded gets an `x_finops_restated_at` field, because the
-registry skips content it has seen; the usage ingest reads only `data[]`.) Usage pages go to
+restatement of the same path, an unchanged page is not even rewritten. (The registry reloads a
+path rewritten back to an earlier version, but skips other content it knows only as superseded or
+quarantined, e.g. a withdrawn page that comes back: such a page gets an `x_finops_restated_at`
+field; the usage ingest reads only `data[]`.) Usage pages go to
 `openai_usage/` / `anthropic_usage/`; cost pages go to `openai_costs/` / `anthropic_costs/`,
 which no ingest scans (the usage ingest would quarantine them).
 
@@ -312,8 +313,8 @@ def _pull_api(conn, landing: Path, src: PullSource, result: PullResult, dry_run:
                             result.unchanged += 1
                         continue
                     if _registry_would_skip(conn, folder, data):
-                        # the page went back to numbers loaded before (and since replaced): the registry skips
-                        # content it has seen, so mark this delivery to have it restate the page
+                        # numbers the registry knows only as superseded or quarantined (e.g. a withdrawn page
+                        # that is back): mark this delivery so that it restates the page
                         data = _page_bytes({**page, "x_finops_restated_at": _now().isoformat(timespec="seconds")})
                     _write_atomic(dest, data)
                     # the etag is the hash of the page as the API returned it, so an unchanged page stays unchanged
