@@ -38,10 +38,19 @@ class FinopsWarehouse(dg.ConfigurableResource):
             yield conn
 
 
+class FinopsDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without the in-process dbt adapter it opens for each build
+    (for row-count and column metadata this project does not request): ~4 s of imports and
+    profile loading in the Dagster process, while the build itself runs in the dbt subprocess."""
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
+        return None
+
+
 def build_resources() -> dict:
     return {
         "warehouse": FinopsWarehouse(),
-        "dbt": DbtCliResource(
+        "dbt": FinopsDbtCliResource(
             project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir), dbt_executable=dbt_executable()
         ),
     }

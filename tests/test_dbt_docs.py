@@ -34,3 +34,40 @@ def test_docs_generate_and_every_model_and_column_is_described(demo, tmp_path):
             if not documented.get(column.lower()):
                 undocumented.append(f"{node['name']}.{column}")
     assert undocumented == [], f"{len(undocumented)} undocumented: {undocumented[:40]}"
+
+
+def _dbt_test(warehouse, target, select: str) -> list[dict]:
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "test", "--profiles-dir", ".", "--target-path", str(target), "--select", select],
+        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
+        env={**os.environ, "FINOPS_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
+    )
+    results = [r for r in json.loads((target / "run_results.json").read_text())["results"]
+               if r["unique_id"].startswith("test.")]
+    assert results, proc.stdout[-3000:]
+    return results
+
+
+def test_not_null_columns_counts_the_null_cells_of_every_listed_column(demo, tmp_path):
+    """One test per model checks all its never-null columns; a null anywhere fails it, counted per cell."""
+    import duckdb
+
+    warehouse = tmp_path / "nulls.duckdb"
+    shutil.copy(demo["warehouse"], warehouse)
+    select = "fct_chargeback_daily,test_name:not_null_columns"
+    [clean] = _dbt_test(warehouse, tmp_path / "t1", select)
+    assert (clean["status"], clean["failures"]) == ("pass", 0)
+
+    with duckdb.connect(str(warehouse)) as conn:
+        assert conn.execute("select count(*) from marts.fct_chargeback_daily").fetchone()[0] > 10
+        # 3 null currencies and 2 null tenants, on different rows: 5 null cells in 2 columns
+        conn.execute("""update marts.fct_chargeback_daily set currency = null where (charge_date, tenant) in
+                        (select charge_date, tenant from marts.fct_chargeback_daily order by charge_date, tenant limit 3)""")
+        conn.execute("""update marts.fct_chargeback_daily set tenant = null where (charge_date, tenant) in
+                        (select charge_date, tenant from marts.fct_chargeback_daily where currency is not null
+                         order by charge_date desc, tenant limit 2)""")
+    [broken] = _dbt_test(warehouse, tmp_path / "t2", select)
+    assert (broken["status"], broken["failures"]) == ("fail", 5)
+    [compiled] = [p.read_text() for p in (tmp_path / "t2" / "compiled").rglob("*.sql")]
+    assert compiled.count("fct_chargeback_daily") == 1  # one scan for all the columns
+    assert "count(tenant)" in compiled and "count(currency)" in compiled
