@@ -36,7 +36,7 @@ def source_tables(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     placeholders = ", ".join("?" for _ in SOURCE_SCHEMAS)
     rows = conn.execute(
         f"select table_schema, table_name from information_schema.tables "
-        f"where table_schema in ({placeholders}) and table_type = 'BASE TABLE' order by 1, 2",
+        f"where table_schema in ({placeholders}) and table_type in ('BASE TABLE', 'VIEW') order by 1, 2",
         list(SOURCE_SCHEMAS),
     ).fetchall()
     return [(s, t) for s, t in rows] + list(SOURCE_TABLES)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, check_casts, projection_sql, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, check_casts, projection_sql, quote_ident, reader_sql
 
 MONEY = "decimal(38, 10)"
 TS = "timestamp"
@@ -99,18 +99,10 @@ def normalize_name(name: str) -> str:
 
 
 def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Expose the file as the temp view `_file` (the path is passed as a value, never as SQL)."""
-    name = path.name.lower()
-    if name.endswith(".parquet"):
-        fmt, reader = "parquet", lambda: conn.read_parquet(str(path))
-    elif name.endswith((".csv", ".csv.gz")):
-        fmt, reader = "csv", lambda: conn.read_csv(
-            str(path), header=True, all_varchar=True, compression="auto"
-        )
-    else:
-        raise IngestError(f"unsupported file type: {path.name}")
+    """Expose the file as the temp view `_file`."""
+    fmt = "parquet" if path.name.lower().endswith(".parquet") else "csv"
     try:
-        conn.register("_file", reader())  # a temp view, gone with the connection
+        conn.execute(f"create or replace temp view _file as select * from {reader_sql(path)}")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
     return fmt
@@ -118,6 +110,13 @@ def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """Define the temp view `_incoming` (CUR 2.0 names and types) over the file."""
+    select_list, file_columns = file_projection(conn, path)
+    conn.execute(f"create or replace temp view _incoming as select {select_list} from _file")
+    return file_columns
+
+
+def file_projection(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
+    """The select list (CUR 2.0 names and types) over the temp view `_file` of this file."""
     fmt = open_file_view(conn, path)
     try:
         described = conn.execute("describe select * from _file").fetchall()
@@ -170,10 +169,11 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             ).fetchone()[0]
             if bad:
                 raise IngestError(f"resource_tags: {bad} value(s) are not a JSON object")
-        conn.execute(f"create or replace temp view _incoming as select {projection_sql(COLUMNS, available, native)} from _file")
+        select_list = projection_sql(COLUMNS, available, native)
+        conn.execute(f"select * from (select {select_list} from _file) limit 0")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
-    return [c for c, _ in file_cols]
+    return select_list, [c for c, _ in file_cols]
 
 
 SPEC = SourceSpec(
@@ -182,6 +182,7 @@ SPEC = SourceSpec(
     suffixes=(".parquet", ".csv", ".csv.gz"),
     columns=COLUMNS,
     stage=stage,
+    file_projection=file_projection,
     period_sql="strftime(bill_billing_period_start_date, '%Y-%m')",
     cost_sql="coalesce(line_item_net_unblended_cost, line_item_unblended_cost)",
     currency_sql="line_item_currency_code",

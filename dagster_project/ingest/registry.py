@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest import raw_files
 from dagster_project.ingest.base import IngestError, SourceSpec
 
 PERIOD_MARKER = "BILLING_PERIOD="
@@ -97,7 +98,10 @@ def ingest_source(
     on_quarantine: Callable[[str, str], None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    conn.execute(_raw_columns_ddl(spec))
+    if spec.file_projection:
+        raw_files.prepare(conn, spec)
+    else:
+        conn.execute(_raw_columns_ddl(spec))
     report = IngestReport(spec.name)
     landing = landing.resolve()
     files = discover(landing, spec)
@@ -139,27 +143,40 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     elif seen:
         report.skipped.append(rel_str)
         return
+    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
+    stored = None
     try:
-        file_columns = spec.stage(conn, path)
+        if spec.file_projection:
+            # checked and later read from the registry's own copy, never from the landing folder
+            stored = raw_files.stored_path(conn, spec, file_id, path)
+            raw_files.store_copy(path, stored)
+            select_list, file_columns = spec.file_projection(conn, stored)
+            conn.execute(f"create or replace temp view _incoming as select {select_list} from _file")
+        else:
+            file_columns = spec.stage(conn, path)
     except IngestError as exc:
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
+        if stored is not None:
+            raw_files.prune(conn, spec)
         return
     export_key, delivery_key = export_and_delivery(rel)
-    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
 
     # Load first, then inspect the loaded rows: the file is read once. Anything wrong rolls
     # the whole file back, so a file is never half loaded.
     conn.execute("begin transaction")
     try:
-        try:
-            conn.execute(
-                f"insert into raw.{spec.raw_table} select *, $1 as _file_id, $2 as _source_file from _incoming",
-                [file_id, rel_str],
-            )
-        except duckdb.Error as exc:
-            raise IngestError(f"cannot load rows: {str(exc).splitlines()[0]}") from exc
-        loaded = f"(select * from raw.{spec.raw_table} where _file_id = $1)"
+        if stored is None:
+            try:
+                conn.execute(
+                    f"insert into raw.{spec.raw_table} select *, $1 as _file_id, $2 as _source_file from _incoming",
+                    [file_id, rel_str],
+                )
+            except duckdb.Error as exc:
+                raise IngestError(f"cannot load rows: {str(exc).splitlines()[0]}") from exc
+            loaded, params = f"(select * from raw.{spec.raw_table} where _file_id = $1)", [file_id]
+        else:
+            loaded, params = "_incoming", []
         rows, cost_total, currency, periods, no_period = conn.execute(
             f"""
             select
@@ -170,13 +187,13 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
                 count(*) filter (where {spec.period_sql} is null)
             from {loaded}
             """,
-            [file_id],
+            params or None,
         ).fetchone()
         if rows == 0:
             raise IngestError("file has no data rows")
         if no_period:
             raise IngestError(f"{no_period} row(s) have no billing period")
-        problem = _row_problems(conn, spec, loaded, [file_id])
+        problem = _row_problems(conn, spec, loaded, params)
         if problem:
             raise IngestError(problem)
         period_list = periods.split(",")
@@ -199,10 +216,10 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         status, reason = "loaded", None
         if newer:
             status, reason = "superseded", f"a newer delivery of the same period is loaded: {newer[0][1]}"
-            conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [file_id])
+            unload(conn, spec, file_id)
         else:
             for old_id, old_path in replaced + older:
-                conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [old_id])
+                unload(conn, spec, old_id)
                 conn.execute(
                     "update ops.ingest_files set status = 'superseded', superseded_by = ?, reason = ? where file_id = ?",
                     [file_id, f"replaced by a later delivery: {rel_str}", old_id],
@@ -218,6 +235,10 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
             [file_id, spec.name, rel_str, export_key, delivery_key, periods, content_hash, path.stat().st_size,
              mtime, rows, cost_total, currency, json.dumps(file_columns), status, reason, None, now],
         )
+        if stored is not None:
+            if status == "loaded":
+                raw_files.remember(conn, spec, file_id, stored, select_list)
+            raw_files.refresh_view(conn, spec)
         conn.execute("commit")
     except IngestError as exc:
         conn.execute("rollback")
@@ -228,11 +249,21 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         raise
     finally:
         _drop_staging(conn)
+        if stored is not None:
+            raw_files.prune(conn, spec)
     if status == "loaded":
         report.loaded.append(rel_str)
         report.rows_loaded += rows
     else:
         report.superseded.append(rel_str)
+
+
+def unload(conn, spec: SourceSpec, file_id: str) -> None:
+    """Take a file's rows out of raw.<table> (inside the caller's transaction)."""
+    if spec.file_projection:
+        raw_files.forget(conn, file_id)
+    else:
+        conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [file_id])
 
 
 def _rewritten_back(conn, spec: SourceSpec, rel_str: str, content_hash: str) -> bool:

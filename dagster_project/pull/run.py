@@ -157,18 +157,24 @@ def withdraw(conn, landing: Path, landing_rel: str, reason: str) -> None:
         return
     if not ids:
         return
+    from dagster_project.ingest import raw_files, registry
+
     conn.execute("begin transaction")
     try:
         for file_id in ids:
-            conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [file_id])
+            registry.unload(conn, spec, file_id)
             conn.execute(
                 "update ops.ingest_files set status = 'superseded', reason = ? where file_id = ?",
                 [f"withdrawn by the pull: {reason}", file_id],
             )
+        if spec.file_projection:
+            raw_files.refresh_view(conn, spec)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
+    if spec.file_projection:
+        raw_files.prune(conn, spec)
 
 
 # --- object stores ---------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Raw tables that are views over the loaded files themselves (sources with `file_projection`).
+
+A loaded file is copied into the raw store (`<warehouse folder>/raw_files/<source>/<file_id>
+<suffix>`, or FINOPS_RAW_FILES_DIR), so a later change in the landing folder cannot alter
+rows the registry has accepted; `raw.<table>` is then a view with one branch per loaded file:
+that file's checked projection, its `_file_id` and `_source_file`. The view is recreated in
+the same transaction that changes the file's registry status, so it lists exactly the loaded
+files; a copy no registry row points at (a run killed mid-file) is deleted by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.base import SourceSpec, reader_sql, sql_literal
+
+DDL = """
+create table if not exists ops.raw_files (
+    file_id varchar primary key,
+    source varchar not null,
+    stored_name varchar not null,
+    select_list varchar not null
+)
+"""
+
+
+def store_dir(conn: duckdb.DuckDBPyConnection) -> Path:
+    configured = os.environ.get("FINOPS_RAW_FILES_DIR")
+    if configured:
+        return Path(configured).resolve()
+    db_path = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    if not db_path:
+        raise RuntimeError("an in-memory warehouse has no raw store: set FINOPS_RAW_FILES_DIR")
+    return Path(db_path).resolve().parent / "raw_files"
+
+
+def stored_path(conn, spec: SourceSpec, file_id: str, original: Path) -> Path:
+    suffix = next(s for s in sorted(spec.suffixes, key=len, reverse=True) if original.name.lower().endswith(s))
+    return store_dir(conn) / spec.name / f"{file_id}{suffix}"
+
+
+def store_copy(original: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(original, partial)
+    os.replace(partial, target)
+
+
+def remember(conn, spec: SourceSpec, file_id: str, stored: Path, select_list: str) -> None:
+    conn.execute("insert or replace into ops.raw_files values (?, ?, ?, ?)", [file_id, spec.name, stored.name, select_list])
+
+
+def forget(conn, file_id: str) -> None:
+    conn.execute("delete from ops.raw_files where file_id = ?", [file_id])
+
+
+def _typed_nulls(spec: SourceSpec) -> str:
+    cols = [f"cast(null as {dtype}) as {name}" for name, dtype in spec.columns]
+    return ", ".join(cols + ["cast(null as varchar) as _file_id", "cast(null as varchar) as _source_file"])
+
+
+def refresh_view(conn, spec: SourceSpec) -> None:
+    """raw.<table> as the union of the loaded files (typed and empty when there are none)."""
+    store = store_dir(conn) / spec.name
+    files = conn.execute(
+        """
+        select r.file_id, f.path, r.stored_name, r.select_list
+        from ops.raw_files as r
+        inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
+        where r.source = ?
+        order by f.loaded_at, r.file_id
+        """,
+        [spec.name],
+    ).fetchall()
+    if files:
+        body = "\nunion all\n".join(
+            f"select {select_list}, {sql_literal(file_id)} as _file_id, {sql_literal(path)} as _source_file "
+            f"from {reader_sql(store / stored_name)}"
+            for file_id, path, stored_name, select_list in files
+        )
+    else:
+        body = f"select {_typed_nulls(spec)} where false"
+    conn.execute(f"create or replace view raw.{spec.raw_table} as\n{body}")
+
+
+def prepare(conn, spec: SourceSpec) -> None:
+    """Before a run's files: the registry table, an older warehouse's raw table moved into the
+    store, copies no loaded file points at removed, and the view over the rest."""
+    conn.execute(DDL)
+    kind = conn.execute(
+        "select table_type from information_schema.tables where table_schema = 'raw' and table_name = ?", [spec.raw_table]
+    ).fetchone()
+    if kind and kind[0] == "BASE TABLE":
+        _migrate_table(conn, spec)
+    prune(conn, spec)
+    refresh_view(conn, spec)
+
+
+def prune(conn, spec: SourceSpec) -> None:
+    """Delete the copies of files that are not (or no longer) loaded."""
+    store = store_dir(conn) / spec.name
+    if not store.is_dir():
+        return
+    kept = {r[0] for r in conn.execute(
+        """select r.stored_name from ops.raw_files as r
+           inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
+           where r.source = ?""", [spec.name]).fetchall()}
+    for p in store.iterdir():
+        if p.name not in kept:
+            p.unlink()
+
+
+def _migrate_table(conn, spec: SourceSpec) -> None:
+    """A warehouse built when raw rows were copied into a table: each file's rows become a
+    parquet file of the store, read back as they are."""
+    store = store_dir(conn) / spec.name
+    store.mkdir(parents=True, exist_ok=True)
+    cols = ", ".join(name for name, _ in spec.columns)
+    conn.execute("begin transaction")
+    try:
+        for (file_id,) in conn.execute(f"select distinct _file_id from raw.{spec.raw_table}").fetchall():
+            target = store / f"{file_id}.parquet"
+            conn.execute(
+                f"copy (select {cols} from raw.{spec.raw_table} where _file_id = {sql_literal(file_id)}) "
+                f"to {sql_literal(str(target))} (format parquet, compression zstd)"
+            )
+            conn.execute("insert or replace into ops.raw_files values (?, ?, ?, ?)", [file_id, spec.name, target.name, cols])
+        conn.execute(f"drop table raw.{spec.raw_table}")
+        refresh_view(conn, spec)
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
