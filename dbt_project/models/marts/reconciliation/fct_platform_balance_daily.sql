@@ -37,20 +37,35 @@ reporting_rates as (
 
 ),
 
+daily_by_currency as (
+
+    -- a rate holds for a whole day and currency: convert the day's sum, not each of
+    -- millions of rows (exact either way: the products are not rounded)
+    select
+        cast(ChargePeriodStart as date) as charge_date,
+        BillingCurrency as billing_currency,
+        sum(EffectiveCost) as effective_cost,
+        count(*) as charge_rows
+    from focus_costs
+    group by 1, 2
+
+),
+
 platform_exact as (
 
     select
-        cast(focus_costs.ChargePeriodStart as date) as charge_date,
-        sum(focus_costs.EffectiveCost * {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }})
+        daily_by_currency.charge_date,
+        sum(daily_by_currency.effective_cost * {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }})
             as platform_cost_exact,
-        count(*) as charge_rows,
-        count(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null then 1 end) as rows_without_fx_rate
-    from focus_costs
+        cast(sum(daily_by_currency.charge_rows) as bigint) as charge_rows,
+        cast(sum(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null
+            then daily_by_currency.charge_rows else 0 end) as bigint) as rows_without_fx_rate
+    from daily_by_currency
     left join fx_rates
-        on focus_costs.BillingCurrency = fx_rates.currency
-        and cast(focus_costs.ChargePeriodStart as date) = fx_rates.rate_date
+        on daily_by_currency.billing_currency = fx_rates.currency
+        and daily_by_currency.charge_date = fx_rates.rate_date
     left join reporting_rates
-        on cast(focus_costs.ChargePeriodStart as date) = reporting_rates.rate_date
+        on daily_by_currency.charge_date = reporting_rates.rate_date
     group by 1
 
 ),
