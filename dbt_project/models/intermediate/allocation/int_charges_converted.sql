@@ -1,5 +1,7 @@
-{#- Each charge's EffectiveCost in the reporting currency, dated by its charge day. A charge
-    without an FX rate for its currency and day stops the build with a message naming both. -#}
+{#- The charges' EffectiveCost in the reporting currency, dated by their charge day: summed per
+    file, day, currency and classification first (a rate holds for a whole day and currency,
+    so converting the sum is exact and spares a multiplication per row). Charges without an FX
+    rate for their currency and day stop the build with a message naming both. -#}
 with
 
 charges as (
@@ -34,9 +36,11 @@ dated as (
         x_allocation_rule,
         x_allocation_pool,
         BillingCurrency as billing_currency,
-        EffectiveCost as effective_cost,
-        cast(ChargePeriodStart as date) as charge_date
+        cast(ChargePeriodStart as date) as charge_date,
+        sum(EffectiveCost) as effective_cost,
+        count(*) as charges
     from charges
+    group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),
 
@@ -65,6 +69,7 @@ final as (
         x_allocation_pool,
         billing_currency,
         effective_cost,
+        charges,
         charge_date,
         cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as billing_month,
         fx_rate,
