@@ -92,6 +92,21 @@ PULL_DDL = [
 ]
 OPS_DDL += PULL_DDL
 
+# dbt's run_results.json of each build, one row per node: which model or test got slow.
+OPS_DDL.append(
+    """
+    create table if not exists ops.dbt_node_timings (
+        run_id varchar,
+        invocation_id varchar not null,
+        unique_id varchar not null,
+        resource_type varchar not null,
+        status varchar,
+        execution_s double,
+        recorded_at timestamp not null
+    )
+    """
+)
+
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)

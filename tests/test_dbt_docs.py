@@ -71,3 +71,23 @@ def test_not_null_columns_counts_the_null_cells_of_every_listed_column(demo, tmp
     [compiled] = [p.read_text() for p in (tmp_path / "t2" / "compiled").rglob("*.sql")]
     assert compiled.count("fct_chargeback_daily") == 1  # one scan for all the columns
     assert "count(tenant)" in compiled and "count(currency)" in compiled
+
+
+def test_each_build_records_dbt_node_times(demo):
+    """ops.dbt_node_timings holds one row per node of the demo's build, with dbt's status."""
+    import duckdb
+
+    with duckdb.connect(str(demo["warehouse"]), read_only=True) as conn:
+        conn.execute("""create temp view last_build as select * from ops.dbt_node_timings where invocation_id =
+                        (select invocation_id from ops.dbt_node_timings order by recorded_at desc limit 1)""")
+        by_type = dict(conn.execute("select resource_type, count(*) from last_build group by 1").fetchall())
+        statuses = {r[0] for r in conn.execute("select distinct status from last_build").fetchall()}
+        focus = conn.execute("select status, execution_s > 0 from last_build "
+                             "where unique_id = 'model.finops.focus_costs'").fetchall()
+    manifest = json.loads((REPO / "dbt_project" / "target" / "manifest.json").read_text())
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed", "test")]
+    assert by_type["model"] == sum(n["resource_type"] == "model" for n in nodes)
+    assert by_type["test"] == sum(n["resource_type"] == "test" for n in nodes)
+    assert by_type["seed"] == sum(n["resource_type"] == "seed" for n in nodes)
+    assert statuses <= {"success", "pass", "warn"}
+    assert focus == [("success", True)]

@@ -62,6 +62,23 @@ def _unchanged_since_last_build(conn, fingerprint: str) -> bool:
     return bool(row and row[0] == fingerprint and built and os.environ.get("FINOPS_FORCE_BUILD") != "1")
 
 
+def _record_node_timings(conn, target_dir: Path, run_id: str) -> None:
+    """dbt's per-node results into ops.dbt_node_timings (they go away with the target folder)."""
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return
+    results = json.loads(path.read_text())
+    invocation_id = results.get("metadata", {}).get("invocation_id") or run_id
+    rows = [
+        (run_id, invocation_id, r["unique_id"], r["unique_id"].split(".", 1)[0], r.get("status"), r.get("execution_time"))
+        for r in results.get("results", [])
+    ]
+    if rows:
+        conn.executemany(
+            "insert into ops.dbt_node_timings values (?, ?, ?, ?, ?, ?, current_timestamp)", rows
+        )
+
+
 def _parse_state() -> Path:
     return Path(dbt_project.manifest_path).parent / PARTIAL_PARSE
 
@@ -115,6 +132,8 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             elif isinstance(event, dg.AssetCheckResult) and not event.passed:
                 progress.say(f"dbt test failed: {event.check_name} on {event.asset_key.to_user_string()}")
             yield event
+        with warehouse.connect() as conn:
+            _record_node_timings(conn, target_dir, context.run_id)
         if not invocation.is_successful():
             raise dg.Failure(
                 description="dbt build failed; see the failing models/tests above and `dbt build` in dbt_project/.",
