@@ -91,3 +91,41 @@ def test_each_build_records_dbt_node_times(demo):
     assert by_type["seed"] == sum(n["resource_type"] == "seed" for n in nodes)
     assert statuses <= {"success", "pass", "warn"}
     assert focus == [("success", True)]
+
+
+TAG_CASES = [
+    '{"user_tenant":"payments","user_team":"core"}',             # DuckDB's to_json of a tag map
+    '{"user_tenant": "payments", "user_team": "core"}',          # text from a CSV: spaces
+    '{"user_a":"x,\\"user_b\\":1","other":"user_c"}',           # escaped quotes in a value
+    '{"user_list":["user_x","user_y"],"user_z":"1"}',            # an array
+    '{"user_":"empty key","user_user_k":"v","team":"user_t"}',   # prefix only, twice, in a value
+    '{"user_o":{"user_inner":"v"}}',                             # nested
+    '{}',
+]
+
+
+def test_tag_prefix_strip_matches_a_json_reference(tmp_path):
+    """json_strip_key_prefix (fast path for to_json output, regex otherwise) against Python's json."""
+    import duckdb
+
+    def strip(obj):
+        if isinstance(obj, dict):
+            return {(k[5:] if k.startswith("user_") else k): strip(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [strip(v) for v in obj]
+        return obj
+
+    proc = subprocess.run(
+        [str(BIN / "dbt"), "compile", "--profiles-dir", ".", "--target-path", str(tmp_path / "t"), "--quiet",
+         "--inline", "select {{ json_strip_key_prefix('tags', 'user_') }} as stripped from cases"],
+        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
+        env={**os.environ, "FINOPS_WAREHOUSE": str(tmp_path / "none.duckdb"), "DO_NOT_TRACK": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    sql = proc.stdout.strip()
+    assert "replace(" in sql and "regexp_replace(" in sql
+    conn = duckdb.connect()
+    conn.execute("create table cases (i integer, tags varchar)")
+    conn.executemany("insert into cases values (?, ?)", list(enumerate(TAG_CASES)))
+    got = [r[0] for r in conn.execute(sql.replace("from cases", "from cases order by i")).fetchall()]
+    assert [json.loads(g) for g in got] == [strip(json.loads(c)) for c in TAG_CASES]
