@@ -162,8 +162,8 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     export_key, delivery_key = export_and_delivery(rel)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
 
-    # Load first, then inspect the loaded rows: the file is read once. Anything wrong rolls
-    # the whole file back, so a file is never half loaded.
+    # Load first (or, for a file-backed source, inspect the stored copy), then check the rows.
+    # Anything wrong rolls the whole file back, so a file is never half loaded.
     conn.execute("begin transaction")
     try:
         if stored is None:
