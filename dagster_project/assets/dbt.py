@@ -154,4 +154,4 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         if process is not None and process.poll() is None:
             process.terminate()
             process.wait(timeout=30)
-        print("KEEP", target_dir)  # TMPDEBUG
+        shutil.rmtree(target_dir, ignore_errors=True)
