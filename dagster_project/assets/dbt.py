@@ -4,6 +4,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -13,7 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project import progress, spark_target
+from dagster_project import model_files, progress, spark_target
 from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.resources import FinopsWarehouse
@@ -80,22 +81,39 @@ def _record_node_timings(conn, target_dir: Path, run_id: str) -> None:
 
 
 def _parse_state() -> Path:
-    return Path(dbt_project.manifest_path).parent / PARTIAL_PARSE
+    """dbt's partial-parse state for the current profile: dbt re-parses everything (~4 s) when
+    the profile's connection settings differ from the saved state's, so one state is kept per
+    set of profile inputs (warehouse path, temp folder, memory limit, target): a nightly run
+    on the same warehouse finds its own even when tests or other warehouses ran in between."""
+    profile_text = (Path(dbt_project.project_dir) / "profiles.yml").read_text()
+    names = sorted(set(re.findall(r"env_var\('([A-Z0-9_]+)'", profile_text)))
+    key = hashlib.sha256(profile_text.encode())
+    for name in names:
+        key.update(f"{name}={os.environ.get(name, '')};".encode())
+    key.update((dbt_project.target or "duckdb").encode())
+    return Path(dbt_project.manifest_path).parent / "parse_state" / f"{key.hexdigest()[:16]}.msgpack"
 
 
 def _reuse_parse_state(target_dir: Path) -> None:
     # each build gets its own target dir; without dbt's partial-parse state there it would
-    # re-parse all ~700 nodes (~6 s) every run. dbt itself re-parses what changed.
+    # re-parse all ~300 nodes every run. dbt itself re-parses what changed.
     if _parse_state().exists():
         shutil.copy2(_parse_state(), target_dir / PARTIAL_PARSE)
 
 
-def _keep_parse_state(target_dir: Path) -> None:
+def _keep_parse_state(target_dir: Path, keep: int = 8) -> None:
     built = target_dir / PARTIAL_PARSE
-    if built.exists():
-        staged = _parse_state().with_suffix(f".{os.getpid()}.tmp")
-        shutil.copy2(built, staged)
-        os.replace(staged, _parse_state())
+    if not built.exists():
+        return
+    saved = _parse_state()
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    staged = saved.with_suffix(f".{os.getpid()}.tmp")
+    shutil.copy2(built, staged)
+    os.replace(staged, saved)
+    # the most recently used states only (tests build in many throwaway warehouses)
+    states = sorted(saved.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in states[keep:]:
+        old.unlink(missing_ok=True)
 
 
 @dbt_assets(
@@ -147,6 +165,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
             )
+            model_files.prune(conn)
         _keep_parse_state(target_dir)
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends
