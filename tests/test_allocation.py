@@ -89,10 +89,17 @@ def _rebuild_balance(w: Path) -> subprocess.CompletedProcess:
     return _dbt(w, "build", "--select", "fct_platform_balance_daily+")
 
 
+def _tamper_focus_costs(w: Path, rows_sql: str) -> None:
+    """Replace marts.focus_costs (a view over its parquet file) by a table of `rows_sql`."""
+    with duckdb.connect(str(w)) as conn:
+        conn.execute(f"create table marts.focus_costs_tampered as {rows_sql}")
+        conn.execute("drop view marts.focus_costs")
+        conn.execute("alter table marts.focus_costs_tampered rename to focus_costs")
+
+
 def test_a_dropped_row_is_detected(hand, tmp_path):
     w = _copy(hand, tmp_path)
-    with duckdb.connect(str(w)) as conn:
-        conn.execute("delete from marts.focus_costs where ChargeCategory = 'Tax'")
+    _tamper_focus_costs(w, "select * from marts.focus_costs where ChargeCategory <> 'Tax'")
     proc = _rebuild_balance(w)
     assert proc.returncode != 0
     assert "assert_platform_balance_is_zero" in proc.stdout
@@ -102,9 +109,8 @@ def test_a_dropped_row_is_detected(hand, tmp_path):
 
 def test_an_extra_charge_is_detected(hand, tmp_path):
     w = _copy(hand, tmp_path)
-    with duckdb.connect(str(w)) as conn:
-        conn.execute("""insert into marts.focus_costs
-            select * replace (cast(2.50 as decimal(38, 10)) as EffectiveCost) from marts.focus_costs where ChargeCategory = 'Tax'""")
+    _tamper_focus_costs(w, """select * from marts.focus_costs union all
+        select * replace (cast(2.50 as decimal(38, 10)) as EffectiveCost) from marts.focus_costs where ChargeCategory = 'Tax'""")
     proc = _rebuild_balance(w)
     assert proc.returncode != 0
     assert query(w, "select balance from marts.fct_platform_balance_daily") == [(D("2.50"),)]

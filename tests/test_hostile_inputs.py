@@ -54,6 +54,8 @@ def _hostile_files(root: Path) -> dict[str, tuple[bytes, str | None]]:
         "out_of_period.csv": (_csv_text([usage("1.00", "1", "1", "Hrs", "payments", line_item_usage_start_date="2026-12-05T00:00:00Z",
                                                line_item_usage_end_date="2026-12-05T01:00:00Z")]).encode(), "outside the file's billing period"),
         "duplicates.csv": (_csv_text([dict(GOOD_ROWS[0], identity_time_interval="x")] * 2).replace("h1,", "h0,").encode(), "duplicate rows"),
+        "empty_account.csv": (_csv_text([usage("1.00", "1", "1", "Hrs", "payments", line_item_usage_account_id="")]).encode(),
+                              "line_item_usage_account_id is empty: 1 row(s)"),
         "tags_not_json.csv": (_csv_text([usage("1.00", "1", "1", "Hrs", None, resource_tags="{not json")]).encode(), "resource_tags"),
         # must load: BOM, semicolons (sniffed), hostile but valid tag values, an unknown extra column
         "bom.csv": ("\ufeff".encode() + good.encode(), None),
@@ -145,8 +147,9 @@ def test_generated_files_load_whole_or_not_at_all(tmp_path, costs, tag):
     parseable = []
     for c in costs:
         try:
-            v = Decimal(c.strip()) if c.strip() else None
-            parseable.append(v is None or (v.is_finite() and abs(v) < Decimal("1e12")))
+            # an empty cost is a missing required value: the file is quarantined too
+            v = Decimal(c.strip())
+            parseable.append(v.is_finite() and abs(v) < Decimal("1e12"))
         except Exception:
             parseable.append(False)
     assert not report.loaded or not report.quarantined

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import json
 from pathlib import Path
 
@@ -44,7 +45,11 @@ def stage(conn, source: str, path: Path) -> list[tuple]:
     SOURCES[source].stage(conn, path)
     cols = [c for c, _ in SOURCES[source].columns]
     assert [r[0] for r in conn.execute("describe _incoming").fetchall()] == cols
-    return conn.execute("select * from _incoming").fetchall(), cols
+    # staged rows have no order of their own: by record, then in the source's token-line order
+    order = [name for name, _ in importlib.import_module(f"dagster_project.ingest.{source}").TOKEN_LINES]
+    rows = conn.execute("select * from _incoming").fetchall()
+    i, t = cols.index("record_index"), cols.index("token_type")
+    return sorted(rows, key=lambda r: (r[i], order.index(r[t]))), cols
 
 
 def lines_of(rows, cols) -> list[dict]:

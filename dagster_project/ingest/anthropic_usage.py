@@ -97,15 +97,15 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
                 available[name] = f"(result->>'{name}')"
         file_columns = json_keys_seen(conn, "_results", "result")
         build_records(conn, RECORD_COLUMNS, available, "_results")
+        set_account(conn, "organization_id", path, SPEC.name)
         build_lines(
             conn, TOKEN_LINES, COLUMNS, "cast(null as bigint)", other_lines_requests="cast(null as bigint)",
             extra_first_line={"web_search_requests": "_records.web_search_requests"},
         )
-        set_account(conn, "organization_id", path, SPEC.name)
     except duckdb.Error as exc:
         raise IngestError(f"cannot read Anthropic usage report page: {first_line(exc)}") from exc
     finally:
-        drop_temp(conn, "_results", "_records")
+        drop_temp(conn, "_results")
     return file_columns
 
 

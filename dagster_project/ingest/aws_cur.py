@@ -193,6 +193,10 @@ SPEC = SourceSpec(
          "usage start outside the file's billing period"),
         ("line_item_usage_end_date < line_item_usage_start_date", "usage end before usage start"),
         ("abs(line_item_unblended_cost) > 1000000000000", "absurd cost (magnitude above 1e12)"),
+        # a required column present but empty on some rows (the period has its own check):
+        # checked here, in the scan the row checks make anyway, instead of a not-null test
+        # on the staging model that would stop the whole dbt build for one bad file
+        *((f"{col} is null", f"{col} is empty") for col in REQUIRED if col != "bill_billing_period_start_date"),
     ),
     # an id repeats across hours; the interval (or, without it, the usage start) tells them apart
     unique_key=("identity_line_item_id", "coalesce(identity_time_interval, cast(line_item_usage_start_date as varchar))"),

@@ -161,15 +161,15 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         if empty:
             raise IngestError("missing required value(s): " + ", ".join(f"{c} ({n} row(s))" for c, n in empty))
         build_records(conn, RECORD_COLUMNS, available, "_rows")
+        set_account(conn, "proxy_name", path, SPEC.name)
         build_lines(
             conn, TOKEN_LINES, COLUMNS, "1",
             extra_first_line={"request_spend": "_records.spend", "metadata": "_records.metadata"},
         )
-        set_account(conn, "proxy_name", path, SPEC.name)
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {first_line(exc)}") from exc
     finally:
-        drop_temp(conn, "_rows", "_objects", "_records")
+        drop_temp(conn, "_rows", "_objects")
     return file_cols
 
 

@@ -179,49 +179,38 @@ def build_lines(conn, token_lines, columns, requests_expr: str, other_lines_requ
     missing = conn.execute(f"select count(*) from _records where {nulls}").fetchone()[0]
     if missing:
         raise IngestError(f"{missing} record(s) lack a token count")
-    unions = " union all ".join(
-        f"select record_index, {i} as type_order, '{name}' as token_type, cast({expr} as bigint) as tokens from _records"
-        for i, (name, expr) in enumerate(token_lines, 1)
-    )
+    # one filtered pass over _records per token type: a line is kept when it has tokens (or is
+    # the first of a record with none) and is the record's first line when no earlier type
+    # has tokens; no self-join, window or sort
     extra = extra_first_line or {}
-    select = []
-    for name, _ in columns:
-        if name in ("record_index", "token_type", "tokens"):
-            select.append(f"kept.{name}")
-        elif name == "requests":
-            select.append(f"case when kept.line_number = 1 then {requests_expr} else {other_lines_requests} end as requests")
-        elif name in extra:
-            select.append(f"case when kept.line_number = 1 then {extra[name]} end as {name}")
-        else:
-            select.append(f"_records.{name}")
-    conn.execute(
-        f"""
-        create or replace temp table _incoming as
-        with lines as ({unions}),
-        nonzero as (
-            select lines.*
-            from lines
-            qualify tokens > 0 or (type_order = 1 and sum(tokens) over (partition by record_index) = 0)
-        ),
-        kept as (
-            select
-                nonzero.*,
-                row_number() over (partition by record_index order by type_order) as line_number
-            from nonzero
-        )
-        select
-            {", ".join(select)}
-        from kept
-        inner join _records
-            on kept.record_index = _records.record_index
-        order by kept.record_index, kept.type_order
-        """
-    )
+    total = " + ".join(f"cast({expr} as bigint)" for _, expr in token_lines)
+    branches = []
+    for i, (token_type, expr) in enumerate(token_lines, 1):
+        earlier = [f"cast({e} as bigint) = 0" for _, e in token_lines[:i - 1]]
+        first = " and ".join(earlier) or "true"
+        select = []
+        for name, _ in columns:
+            if name == "record_index":
+                select.append("record_index")
+            elif name == "token_type":
+                select.append(f"'{token_type}' as token_type")
+            elif name == "tokens":
+                select.append(f"cast({expr} as bigint) as tokens")
+            elif name == "requests":
+                select.append(f"case when {first} then {requests_expr} else {other_lines_requests} end as requests")
+            elif name in extra:
+                select.append(f"case when {first} then {extra[name]} end as {name}")
+            else:
+                select.append(f"_records.{name}")
+        kept = f"cast({expr} as bigint) > 0" + (f" or ({total}) = 0" if i == 1 else "")
+        branches.append(f"select {', '.join(select)} from _records where {kept}")
+    # a view: the registry's insert into the raw table is the one pass that writes the lines
+    conn.execute("create or replace temp view _incoming as\n" + "\nunion all\n".join(branches))
 
 
 def set_account(conn, column: str, path: Path, source: str) -> None:
-    """Fill the account column of `_incoming` from the file's folder (a parameter, never SQL text)."""
-    conn.execute(f"update _incoming set {column} = ?", [account_from_path(path, source)])
+    """Fill the account column of `_records` from the file's folder (a parameter, never SQL text)."""
+    conn.execute(f"update _records set {column} = ?", [account_from_path(path, source)])
 
 
 def drop_temp(conn, *names: str) -> None:
@@ -274,12 +263,12 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
                 available[name] = f"(result->>'{name}')"
         file_columns = json_keys_seen(conn, "_results", "result")
         build_records(conn, RECORD_COLUMNS, available, "_results")
-        build_lines(conn, TOKEN_LINES, COLUMNS, "_records.num_model_requests")
         set_account(conn, "organization_id", path, SPEC.name)
+        build_lines(conn, TOKEN_LINES, COLUMNS, "_records.num_model_requests")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read OpenAI usage page: {first_line(exc)}") from exc
     finally:
-        drop_temp(conn, "_results", "_records")
+        drop_temp(conn, "_results")
     return file_columns
 
 

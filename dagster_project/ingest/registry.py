@@ -155,6 +155,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         else:
             file_columns = spec.stage(conn, path)
     except IngestError as exc:
+        _drop_staging(conn)
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
         if stored is not None:
             raw_files.prune(conn, spec)
@@ -177,23 +178,14 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
             loaded, params = f"(select * from raw.{spec.raw_table} where _file_id = $1)", [file_id]
         else:
             loaded, params = "_incoming", []
-        rows, cost_total, currency, periods, no_period = conn.execute(
-            f"""
-            select
-                count(*),
-                sum({spec.cost_sql}),
-                string_agg(distinct {spec.currency_sql}, ',' order by {spec.currency_sql}),
-                string_agg(distinct {spec.period_sql}, ',' order by {spec.period_sql}),
-                count(*) filter (where {spec.period_sql} is null)
-            from {loaded}
-            """,
-            params or None,
-        ).fetchone()
+        # one scan of the file for its totals and every row check
+        row = conn.execute(f"select {_file_profile_sql(spec)} from {loaded}", params or None).fetchone()
+        rows, cost_total, currency, periods, no_period = row[:5]
         if rows == 0:
             raise IngestError("file has no data rows")
         if no_period:
             raise IngestError(f"{no_period} row(s) have no billing period")
-        problem = _row_problems(conn, spec, loaded, params)
+        problem = _row_problems(spec, row[5:])
         if problem:
             raise IngestError(problem)
         period_list = periods.split(",")
@@ -283,32 +275,43 @@ def _rewritten_back(conn, spec: SourceSpec, rel_str: str, content_hash: str) -> 
 
 
 def _drop_staging(conn) -> None:
-    """Sources stage a file as a temp table or view named _incoming (and _file)."""
+    """Sources stage a file as a temp table or view named _incoming (and _file, or the
+    _records a token source's _incoming view reads)."""
     for name, kind in conn.execute(
         "select table_name, table_type from information_schema.tables "
-        "where table_name in ('_incoming', '_file') and table_catalog = 'temp'"
+        "where table_name in ('_incoming', '_file', '_records') and table_catalog = 'temp' "
+        "order by table_type = 'VIEW' desc"
     ).fetchall():
         conn.execute(f"drop {'view' if kind == 'VIEW' else 'table'} if exists temp.{name}")
 
 
-def _row_problems(conn, spec: SourceSpec, relation: str, params: list) -> str | None:
-    """Row-level sanity checks of a loaded file; every problem found goes into the reason."""
-    problems = []
-    if spec.row_checks:
-        # one scan for all row checks
-        counts = conn.execute(
-            "select " + ", ".join(f"count(*) filter (where coalesce(({c}), false))" for c, _ in spec.row_checks)
-            + f" from {relation}",
-            params,
-        ).fetchone()
-        problems += [f"{reason}: {n} row(s)" for (_, reason), n in zip(spec.row_checks, counts) if n]
+def _file_profile_sql(spec: SourceSpec) -> str:
+    """Aggregates over a staged file: rows, cost, currencies, periods, rows without a period,
+    then one count per row check and, with a unique key, the keyed rows and distinct keys."""
+    parts = [
+        "count(*)",
+        f"sum({spec.cost_sql})",
+        f"string_agg(distinct {spec.currency_sql}, ',' order by {spec.currency_sql})",
+        f"string_agg(distinct {spec.period_sql}, ',' order by {spec.period_sql})",
+        f"count(*) filter (where {spec.period_sql} is null)",
+    ]
+    parts += [f"count(*) filter (where coalesce(({c}), false))" for c, _ in spec.row_checks]
     if spec.unique_key:
-        cols = ", ".join(spec.unique_key)
-        dup = conn.execute(
-            f"select count(*) - count(distinct ({cols})) from {relation} where {spec.unique_key[0]} is not null", params
-        ).fetchone()[0]
-        if dup:
-            problems.append(f"duplicate rows: {dup} row(s) repeat the key ({cols})")
+        keyed = f"{spec.unique_key[0]} is not null"
+        parts += [f"count(*) filter (where {keyed})",
+                  f"count(distinct ({', '.join(spec.unique_key)})) filter (where {keyed})"]
+    return ",\n    ".join(parts)
+
+
+def _row_problems(spec: SourceSpec, counts: tuple) -> str | None:
+    """Row-level sanity checks of a loaded file (counts from _file_profile_sql); every problem
+    found goes into the reason."""
+    checks = counts[:len(spec.row_checks)]
+    problems = [f"{reason}: {n} row(s)" for (_, reason), n in zip(spec.row_checks, checks) if n]
+    if spec.unique_key:
+        keyed, distinct = counts[len(spec.row_checks):]
+        if keyed - distinct:
+            problems.append(f"duplicate rows: {keyed - distinct} row(s) repeat the key ({', '.join(spec.unique_key)})")
     return "; ".join(problems) or None
 
 

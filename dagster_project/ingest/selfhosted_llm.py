@@ -72,8 +72,17 @@ FIELDS = {
 REQUIRED = ("request_at", "model", "prompt_tokens", "completion_tokens")
 
 
+# every path a field may be read from, extracted in one parse per record (json_extract_string
+# with a list of paths): one call per field would parse each record once per field
+PATHS = tuple(sorted({p for candidates in FIELDS.values() for p in candidates}))
+
+
+def _path_sql(dotted: str) -> str:
+    return sql_literal("$." + ".".join(f'"{p}"' for p in dotted.split(".")))
+
+
 def _path_expr(dotted: str) -> str:
-    return "json_extract_string(j, " + sql_literal("$." + ".".join(f'"{p}"' for p in dotted.split("."))) + ")"
+    return f"v[{PATHS.index(dotted) + 1}]"
 
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -106,17 +115,22 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             missing.append("api_key_id or tenant")
         if missing:
             raise IngestError(f"missing required field(s): {', '.join(missing)}")
-        checks = " union all ".join(f"select '{c}', count(*) from _objects where {available[c]} is null" for c in REQUIRED)
-        empty = [(c, n) for c, n in conn.execute(checks).fetchall() if n]
+        conn.execute(
+            "create or replace temp table _fields as select record_index, "
+            f"json_extract_string(j, [{', '.join(_path_sql(p) for p in PATHS)}]) as v from _objects"
+        )
+        counts = conn.execute("select " + ", ".join(f"count(*) filter (where {available[c]} is null)" for c in REQUIRED)
+                              + " from _fields").fetchone()
+        empty = [(c, n) for c, n in zip(REQUIRED, counts) if n]
         if empty:
             raise IngestError("missing required value(s): " + ", ".join(f"{c} ({n} line(s))" for c, n in empty))
-        build_records(conn, RECORD_COLUMNS, available, "_objects")
-        build_lines(conn, TOKEN_LINES, COLUMNS, "1")
+        build_records(conn, RECORD_COLUMNS, available, "_fields")
         set_account(conn, "fleet_name", path, SPEC.name)
+        build_lines(conn, TOKEN_LINES, COLUMNS, "1")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read self-hosted request log: {first_line(exc)}") from exc
     finally:
-        drop_temp(conn, "_objects", "_records")
+        drop_temp(conn, "_objects", "_fields")
     return keys
 
 
