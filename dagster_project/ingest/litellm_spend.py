@@ -150,14 +150,21 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             raise IngestError(f"missing required column(s): {', '.join(missing)}")
         if "metadata" in available:
             m = available["metadata"]
-            bad = conn.execute(f"select count(*) from _rows where {m} is not null and not coalesce(json_valid({m}), false)").fetchone()[0]
+            # parsed once per row: the cached tokens and the whole value (one spelling whatever
+            # the file format: CSV holds it as text, JSONL as an object); invalid JSON gives null
+            conn.execute(
+                f"create or replace temp table _rows as select *, case when json_valid({m}) "
+                f"then json_extract({m}, ['{CACHED_PATH}', '$']) end as _metadata_parsed from _rows"
+            )
+            bad = conn.execute(f"select count(*) from _rows where {m} is not null and _metadata_parsed is null").fetchone()[0]
             if bad:
                 raise IngestError(f"metadata: {bad} value(s) are not JSON")
-            available["cached_prompt_tokens"] = f"json_extract_string({m}, '{CACHED_PATH}')"
-            # one spelling whatever the file format (CSV holds it as text, JSONL as an object)
-            available["metadata"] = f"cast(json({m}) as varchar)"
-        checks = " union all ".join(f"select '{c}', count(*) from _rows where {available[c]} is null" for c in REQUIRED_VALUES)
-        empty = [(c, n) for c, n in conn.execute(checks).fetchall() if n]
+            available["cached_prompt_tokens"] = "json_extract_string(_metadata_parsed[1], '$')"
+            available["metadata"] = "cast(_metadata_parsed[2] as varchar)"
+        counts = conn.execute(
+            "select " + ", ".join(f"count(*) filter (where {available[c]} is null)" for c in REQUIRED_VALUES) + " from _rows"
+        ).fetchone()
+        empty = [(c, n) for c, n in zip(REQUIRED_VALUES, counts) if n]
         if empty:
             raise IngestError("missing required value(s): " + ", ".join(f"{c} ({n} row(s))" for c, n in empty))
         build_records(conn, RECORD_COLUMNS, available, "_rows")
