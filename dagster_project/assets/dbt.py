@@ -126,6 +126,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     manifest_path = Path(dbt_project.manifest_path)
     with warehouse.connect() as conn:
         fingerprint = build_fingerprint(conn, manifest_path)
+        previous_files = model_files.referenced(conn)
         if _unchanged_since_last_build(conn, fingerprint):
             # nothing new was loaded and no model changed: the marts are already current, and so
             # are the checks on them (FINOPS_FORCE_BUILD=1 rebuilds anyway)
@@ -165,7 +166,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
             )
-            model_files.prune(conn)
+            model_files.prune(conn, keep=previous_files)
         _keep_parse_state(target_dir)
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends
