@@ -100,6 +100,9 @@ TAG_CASES = [
     '{"user_list":["user_x","user_y"],"user_z":"1"}',            # an array
     '{"user_":"empty key","user_user_k":"v","team":"user_t"}',   # prefix only, twice, in a value
     '{"user_o":{"user_inner":"v"}}',                             # nested
+    '{"user_a":1,\n"user_b":2}',                                  # a newline between members
+    '{\t"user_a":1,\r\n"user_b":{ "user_c":3}}',                  # tab, CR LF, space after {
+    '{"user_note":"Tokyo, Japan","user_b":"x"}',                 # ", " inside a value only
     '{}',
 ]
 
