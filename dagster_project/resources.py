@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 from collections.abc import Iterator
+from functools import cached_property
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from packaging import version
 
 from dagster_project.dbt_project import dbt_executable, dbt_project
 from dagster_project.settings import Settings
@@ -45,6 +48,12 @@ class FinopsDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt asks `dbt --version` before each build: a second dbt start-up (~2 s) to
+        # learn what the installed dbt-core package says (the executable is this venv's)
+        return version.parse(importlib.metadata.version("dbt-core"))
 
 
 def build_resources() -> dict:
