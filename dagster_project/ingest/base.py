@@ -45,7 +45,17 @@ class SourceSpec:
     # table the rows are copied into (README "Performance": writing ~50 string columns
     # into DuckDB twice, raw and focus_costs, was a third of a 10M-row run).
     file_projection: Callable[[duckdb.DuckDBPyConnection, Path], tuple[str, list[str]]] | None = None
+    # Large row logs (LLM request logs): the rows `stage` builds are written once, as a parquet
+    # file of the raw store, and raw.<raw_table> is a view over those files, as for
+    # `file_projection` sources (DuckDB's parquet writer takes about half the time of inserting
+    # the same rows into a table).
+    store_staged: bool = False
     extra: dict = field(default_factory=dict)
+
+    @property
+    def file_backed(self) -> bool:
+        """raw.<raw_table> is a view over files of the raw store, not a table."""
+        return self.file_projection is not None or self.store_staged
 
     def matches(self, path: Path) -> bool:
         name = path.name.lower()

@@ -193,4 +193,6 @@ SPEC = SourceSpec(
     description="LiteLLM proxy spend logs, as token lines",
     # a request logged twice would count its tokens twice
     unique_key=("request_id", "token_type"),
+    # a request log of a month runs to millions of lines: kept as parquet files (README "Performance")
+    store_staged=True,
 )

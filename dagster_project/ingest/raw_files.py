@@ -1,4 +1,5 @@
-"""Raw tables that are views over the loaded files themselves (sources with `file_projection`).
+"""Raw tables that are views over files (sources with `file_projection`: the loaded files
+themselves; `store_staged` sources: the rows staged from each file, written as parquet).
 
 A loaded file is copied into the raw store (`<warehouse folder>/raw_files/<source>/<file_id>
 <suffix>`, or FINOPS_RAW_FILES_DIR), so a later change in the landing folder cannot alter
@@ -48,6 +49,17 @@ def store_copy(original: Path, target: Path) -> None:
     partial = target.with_name(target.name + ".partial")
     shutil.copyfile(original, partial)
     os.replace(partial, target)
+
+
+def store_rows(conn, spec: SourceSpec, relation: str, target: Path) -> str:
+    """Write the staged rows of a `store_staged` source as a parquet file of the store; return
+    the select list that reads them back (the raw columns, by name)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    select_list = ", ".join(name for name, _ in spec.columns)
+    conn.execute(f"copy (select {select_list} from {relation}) to {sql_literal(str(partial))} (format parquet)")
+    os.replace(partial, target)
+    return select_list
 
 
 def remember(conn, spec: SourceSpec, file_id: str, stored: Path, select_list: str) -> None:

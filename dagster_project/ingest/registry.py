@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest import raw_files
-from dagster_project.ingest.base import IngestError, SourceSpec
+from dagster_project.ingest.base import IngestError, SourceSpec, reader_sql
 
 PERIOD_MARKER = "BILLING_PERIOD="
 # Azure cost exports write each run under <export>/<YYYYMMDD-YYYYMMDD>/<run-id>/
@@ -98,7 +98,7 @@ def ingest_source(
     on_quarantine: Callable[[str, str], None] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    if spec.file_projection:
+    if spec.file_backed:
         raw_files.prepare(conn, spec)
     else:
         conn.execute(_raw_columns_ddl(spec))
@@ -154,6 +154,12 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
             conn.execute(f"create or replace temp view _incoming as select {select_list} from _file")
         else:
             file_columns = spec.stage(conn, path)
+            if spec.store_staged:
+                # the staged rows, written once, are the raw rows (read back from the file)
+                stored = raw_files.store_dir(conn) / spec.name / f"{file_id}.parquet"
+                select_list = raw_files.store_rows(conn, spec, "_incoming", stored)
+                _drop_staging(conn)
+                conn.execute(f"create temp view _incoming as select {select_list} from {reader_sql(stored)}")
     except IngestError as exc:
         _drop_staging(conn)
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
@@ -252,7 +258,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
 
 def unload(conn, spec: SourceSpec, file_id: str) -> None:
     """Take a file's rows out of raw.<table> (inside the caller's transaction)."""
-    if spec.file_projection:
+    if spec.file_backed:
         raw_files.forget(conn, file_id)
     else:
         conn.execute(f"delete from raw.{spec.raw_table} where _file_id = ?", [file_id])

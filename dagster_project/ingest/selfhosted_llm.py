@@ -146,6 +146,8 @@ SPEC = SourceSpec(
     description="Self-hosted model request logs (vLLM-style JSONL), as token lines",
     # a request logged twice would count its tokens twice (lines without a request id are not judged)
     unique_key=("request_id", "token_type"),
+    # a request log of a month runs to millions of lines: kept as parquet files (README "Performance")
+    store_staged=True,
     # no cost of their own: conserved into the token marts, and drive the GPU fleet's split
     focus_rows=False,
 )

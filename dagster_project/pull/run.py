@@ -167,13 +167,13 @@ def withdraw(conn, landing: Path, landing_rel: str, reason: str) -> None:
                 "update ops.ingest_files set status = 'superseded', reason = ? where file_id = ?",
                 [f"withdrawn by the pull: {reason}", file_id],
             )
-        if spec.file_projection:
+        if spec.file_backed:
             raw_files.refresh_view(conn, spec)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
-    if spec.file_projection:
+    if spec.file_backed:
         raw_files.prune(conn, spec)
 
 
