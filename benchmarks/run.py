@@ -27,6 +27,8 @@ RESULTS = HERE / "results"
 def run_measured(cmd: list[str], env: dict | None = None) -> dict:
     import tempfile
 
+    # an earlier run's written pages go to disk first, not during (and billed to) this one
+    os.sync()
     with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
         started = time.monotonic()
         proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=out_f, stderr=err_f, text=True)

@@ -118,15 +118,10 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def check_casts(
-    conn: duckdb.DuckDBPyConnection, columns, available: dict[str, str], source_rel: str, params,
-    file_types: dict[str, str] | None = None,
-) -> None:
-    """Quarantine a file whose values do not parse (a cost of '1,234' is not silently null).
-
-    One scan of the file for all columns. A value the file types as a number only needs the
-    target cast (NaN, infinity and out-of-range values fail it); text is trimmed first.
-    """
+def cast_checks(columns, available: dict[str, str], file_types: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(column, SQL true when the file's value does not cast, the value's SQL) for each column
+    that can fail to cast. A value the file types as a number only needs the target cast (NaN,
+    infinity and out-of-range values fail it); text is trimmed first."""
     file_types = file_types or {}
     checks = []
     for name, dtype in columns:
@@ -139,14 +134,29 @@ def check_casts(
             bad = (f"{expr} is not null and trim(cast({expr} as varchar)) <> '' "
                    f"and {cast_expr(expr, dtype, file_types.get(name))} is null")
         checks.append((name, bad, expr))
+    return checks
+
+
+def raise_cast_failures(columns, checks: list[tuple[str, str, str]], row: tuple) -> None:
+    """IngestError naming each column with values that do not cast; `row` holds, per check,
+    the number of such values and one of them."""
+    bad = [(name, row[2 * i], row[2 * i + 1]) for i, (name, _, _) in enumerate(checks) if row[2 * i]]
+    if bad:
+        detail = "; ".join(f"{col}: {n} value(s) not a valid {dict(columns)[col]} (e.g. {ex!r})" for col, n, ex in bad)
+        raise IngestError(f"unparseable values: {detail}")
+
+
+def check_casts(
+    conn: duckdb.DuckDBPyConnection, columns, available: dict[str, str], source_rel: str, params,
+    file_types: dict[str, str] | None = None,
+) -> None:
+    """Quarantine a file whose values do not parse (a cost of '1,234' is not silently null).
+    One scan of the file for all columns."""
+    checks = cast_checks(columns, available, file_types)
     if not checks:
         return
     select = ", ".join(
         f"count(*) filter (where {bad}), any_value(cast({expr} as varchar)) filter (where {bad})"
         for _, bad, expr in checks
     )
-    row = conn.execute(f"select {select} from {source_rel}", params or None).fetchone()
-    bad = [(name, row[2 * i], row[2 * i + 1]) for i, (name, _, _) in enumerate(checks) if row[2 * i]]
-    if bad:
-        detail = "; ".join(f"{col}: {n} value(s) not a valid {dict(columns)[col]} (e.g. {ex!r})" for col, n, ex in bad)
-        raise IngestError(f"unparseable values: {detail}")
+    raise_cast_failures(columns, checks, conn.execute(f"select {select} from {source_rel}", params or None).fetchone())

@@ -31,8 +31,9 @@ import duckdb
 from dagster_project.ingest.base import (
     IngestError,
     SourceSpec,
-    check_casts,
+    cast_checks,
     projection_sql,
+    raise_cast_failures,
 )
 
 TS = "timestamp"
@@ -160,9 +161,16 @@ def require_fields(conn, rel: str, fields: tuple[str, ...], json_col: str, where
 
 
 def build_records(conn, record_columns, available: dict[str, str], rel: str) -> None:
-    """Typed records into `_records`; a value that does not parse quarantines the file."""
-    check_casts(conn, record_columns, available, rel, [])
-    conn.execute(f"create or replace temp table _records as select record_index, {projection_sql(record_columns, available)} from {rel}")
+    """Typed records into `_records`; a value that does not parse quarantines the file. The
+    cast checks ride along in the same pass (`_bad_<n>`: the value that failed, else null)."""
+    checks = cast_checks(record_columns, available)
+    flags = "".join(f", case when {bad} then cast({expr} as varchar) end as _bad_{i}" for i, (_, bad, expr) in enumerate(checks))
+    conn.execute(
+        f"create or replace temp table _records as select record_index, {projection_sql(record_columns, available)}{flags} from {rel}"
+    )
+    if checks:
+        counts = ", ".join(f"count(_bad_{i}), any_value(_bad_{i})" for i in range(len(checks)))
+        raise_cast_failures(record_columns, checks, conn.execute(f"select {counts} from _records").fetchone())
 
 
 def build_lines(conn, token_lines, columns, requests_expr: str, other_lines_requests: str = "0",
