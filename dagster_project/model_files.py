@@ -12,10 +12,12 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.warehouse import database_folder
+
 
 def folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
-    db_path = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    return Path(db_path).resolve().parent / "model_files" if db_path else None
+    base = database_folder(conn)
+    return base / "model_files" if base else None
 
 
 def referenced(conn: duckdb.DuckDBPyConnection) -> set[str]:

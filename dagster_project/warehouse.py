@@ -118,6 +118,13 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return conn
 
 
+def database_folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of this connection's warehouse file (None in memory): the raw store and the
+    parquet_file models' files live beside it."""
+    db_path = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
+    return Path(db_path).resolve().parent if db_path else None
+
+
 def duckdb_settings(path: Path) -> dict[str, str]:
     """Engine settings shared by the Python steps (dbt's profile sets the same ones).
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import SourceSpec, reader_sql, sql_literal
+from dagster_project.warehouse import database_folder
 
 DDL = """
 create table if not exists ops.raw_files (
@@ -33,10 +34,10 @@ def store_dir(conn: duckdb.DuckDBPyConnection) -> Path:
     configured = os.environ.get("FINOPS_RAW_FILES_DIR")
     if configured:
         return Path(configured).resolve()
-    db_path = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    if not db_path:
+    base = database_folder(conn)
+    if base is None:
         raise RuntimeError("an in-memory warehouse has no raw store: set FINOPS_RAW_FILES_DIR")
-    return Path(db_path).resolve().parent / "raw_files"
+    return base / "raw_files"
 
 
 def stored_path(conn, spec: SourceSpec, file_id: str, original: Path) -> Path:
