@@ -157,8 +157,35 @@ def print_summary(settings: Settings) -> None:
                 "select billing_month, currency, platform_cost, charged_back, balance from marts.fct_platform_balance_monthly order by 1"
             ).fetchall():
                 click.echo(f"  balance {month:%Y-%m}:    platform {cost:,.2f} {cur}, charged back {charged:,.2f}, balance {bal:.2f}")
+        _print_excluded(conn)
         alerts = conn.execute("select count(*) from ops.alerts").fetchone()[0]
         click.echo(f"  alerts (all time):  {alerts} (ops.alerts)")
+
+
+# The newest version of each path, when it is not loaded: what no chargeback includes.
+EXCLUDED_SQL = """
+select source, path, status, reason, cost_total, currency
+from (
+    select *, row_number() over (partition by source, path order by loaded_at desc) as version_rank
+    from ops.ingest_files
+)
+where version_rank = 1 and status in ('quarantined', 'ignored')
+order by status, source, path
+"""
+
+
+def _print_excluded(conn) -> None:
+    excluded = conn.execute(EXCLUDED_SQL).fetchall()
+    if not excluded:
+        click.echo("  excluded files:     none")
+        return
+    click.echo(f"  excluded files:     {len(excluded)} (in no chargeback; see ops.ingest_files)")
+    for _source, path, status, reason, cost, currency in excluded[:20]:
+        amount = f"{cost:,.2f} {currency}" if cost is not None and currency else "cost unknown"
+        first_line = (reason or "").splitlines()[0] if reason else ""
+        click.echo(f"    - {status} {path} ({amount}): {first_line[:160]}")
+    if len(excluded) > 20:
+        click.echo(f"    ... and {len(excluded) - 20} more")
 
 
 def _has(conn, schema: str, table: str) -> bool:

@@ -42,11 +42,28 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 )
                 context.log.warning(f"quarantined {path}: {reason}")
 
-            report = ingest_source(conn, settings.landing_dir, spec, on_quarantine=on_quarantine, progress=progress.say)
+            def on_ignore(path: str, reason: str) -> None:
+                raise_alert(
+                    conn,
+                    Alert(
+                        check_name="file_ignored",
+                        severity="warn",
+                        subject=f"{spec.name}: {path}",
+                        message=f"File {path} was not loaded: {reason}. If it holds costs, export it in a format "
+                        f"this source reads ({', '.join(spec.suffixes)}), or move it to the right landing folder.",
+                        details={"source": spec.name, "path": path, "reason": reason},
+                        run_id=context.run_id,
+                    ),
+                )
+                context.log.warning(f"ignored {path}: {reason}")
+
+            report = ingest_source(conn, settings.landing_dir, spec, on_quarantine=on_quarantine, progress=progress.say,
+                                   on_ignore=on_ignore)
         summary = report.as_dict()
         progress.say(
             f"ingest {spec.name}: {summary['loaded']} loaded ({summary['rows_loaded']:,} rows), "
-            f"{summary['skipped']} unchanged, {summary['superseded']} superseded, {summary['quarantined']} quarantined"
+            f"{summary['skipped']} unchanged, {summary['superseded']} superseded, {summary['quarantined']} quarantined, "
+            f"{summary['ignored']} ignored"
         )
         return dg.MaterializeResult(metadata={k: v for k, v in summary.items() if k != "source"})
 

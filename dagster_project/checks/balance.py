@@ -17,8 +17,14 @@ def _balance_check(context, warehouse: FinopsWarehouse, table: str, period_col: 
             f"from marts.{table} order by {period_col}"
         ).fetchall()
         bad = [r for r in rows if r[4] != 0]
-        if not rows:
-            passed, message = False, f"marts.{table} is empty: nothing was charged back (no costs loaded?)"
+        focus_rows = conn.execute("select count(*) from marts.focus_costs").fetchone()[0] if not rows else 0
+        if not rows and focus_rows == 0:
+            # every file quarantined or none delivered: nothing to charge back is balanced, and
+            # the excluded files have their own alerts
+            excluded = conn.execute("select count(*) from ops.ingest_files where status in ('quarantined', 'ignored')").fetchone()[0]
+            passed, message = True, f"no costs loaded (marts.focus_costs is empty; {excluded} file(s) excluded): nothing to balance"
+        elif not rows:
+            passed, message = False, f"marts.{table} is empty although marts.focus_costs has {focus_rows} rows: nothing was charged back"
         elif bad:
             passed = False
             lines = [f"{p}: platform {pc} {cur}, charged back {cb}, balance {b}" for p, cur, pc, cb, b in bad[:15]]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
 from dagster_project.ingest.tags import invalid_object_count_sql, object_from_text_sql
 
 MONEY = "decimal(38, 10)"
@@ -166,7 +166,7 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     if not name.endswith((".csv", ".csv.gz")):
         raise IngestError(f"unsupported file type: {path.name}")
     rel = "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)"
-    params = [str(path)]
+    params = [duckdb_path(path)]
     try:
         file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]
     except duckdb.Error as exc:

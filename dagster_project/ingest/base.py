@@ -104,13 +104,24 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# DuckDB's file readers expand glob patterns in every path they get, as a literal or a
+# parameter; each metacharacter inside a one-character class matches only itself.
+_GLOB_ESCAPES = {"[": "[[]", "*": "[*]", "?": "[?]"}
+
+
+def duckdb_path(path: Path | str) -> str:
+    """A path for read_csv / read_json / read_parquet that names exactly this one file: a
+    landed `invoice[1].csv` or `costs*.csv` would otherwise read other files (or several)."""
+    return "".join(_GLOB_ESCAPES.get(ch, ch) for ch in str(path))
+
+
 def reader_sql(path: Path) -> str:
     """The DuckDB table function reading one landed file (csv values all as text)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
-        return f"read_parquet({sql_literal(str(path))})"
+        return f"read_parquet({sql_literal(duckdb_path(path))})"
     if name.endswith((".csv", ".csv.gz")):
-        return f"read_csv({sql_literal(str(path))}, header = true, all_varchar = true, compression = 'auto')"
+        return f"read_csv({sql_literal(duckdb_path(path))}, header = true, all_varchar = true, compression = 'auto')"
     raise IngestError(f"unsupported file type: {path.name}")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
 
 MONEY = "decimal(38, 10)"
 TS = "timestamp"
@@ -140,7 +140,7 @@ def _text(col: str) -> str:
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     rel, fmt = _reader(path)
-    params = [str(path)]
+    params = [duckdb_path(path)]
     try:
         file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]
     except duckdb.Error as exc:

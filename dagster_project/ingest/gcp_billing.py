@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
 from dagster_project.ingest.tags import invalid_object_count_sql, object_from_entries_sql
 
 MONEY = "decimal(38, 10)"
@@ -127,7 +127,7 @@ def _text(field_expr: str, path: str) -> str:
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     rel, fmt = _reader(path)
-    params = [str(path)]
+    params = [duckdb_path(path)]
     try:
         described = conn.execute(f"describe select * from {rel}", params).fetchall()
     except duckdb.Error as exc:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, quote_ident
 from dagster_project.ingest.openai_usage import (
     LINE_COLUMNS,
     build_lines,
@@ -95,7 +95,7 @@ CACHED_PATH = "$.usage_object.prompt_tokens_details.cached_tokens"
 def _read_rows(conn, path: Path) -> str:
     """All-text rows of the file into `_rows` (with record_index); returns the format name."""
     name = path.name.lower()
-    params = [str(path)]
+    params = [duckdb_path(path)]
     if name.endswith((".csv", ".csv.gz")):
         conn.execute(
             """

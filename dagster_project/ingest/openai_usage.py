@@ -31,6 +31,7 @@ import duckdb
 from dagster_project.ingest.base import (
     IngestError,
     SourceSpec,
+    duckdb_path,
     cast_checks,
     projection_sql,
     raise_cast_failures,
@@ -111,7 +112,7 @@ def stage_json_pages(conn: duckdb.DuckDBPyConnection, path: Path, label: str) ->
             -- a page of many grouped results can pass DuckDB's 16 MB default object size
             from read_json_objects($1, format = 'auto', compression = 'auto', maximum_object_size = 1073741824)
             """,
-            [str(path)],
+            [duckdb_path(path)],
         )
     except duckdb.Error as exc:
         raise IngestError(f"cannot read JSON file: {first_line(exc)}") from exc

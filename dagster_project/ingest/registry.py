@@ -9,6 +9,8 @@ Delivery rules (DESIGN.md "Sources and the landing folder"):
   deliveries), only the newest delivery of that period counts.
 - A file that cannot be read, lacks required columns or holds unparseable values is
   quarantined whole, with the reason; the other files still load.
+- A file the source does not read (another suffix) is recorded as `ignored`, with the reason,
+  so that every file found has a registry row; export manifests are ignored without an alert.
 Loading a file's rows and recording it happen in one transaction.
 """
 
@@ -40,6 +42,7 @@ class IngestReport:
     skipped: list[str] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
     rows_loaded: int = 0
 
     def as_dict(self) -> dict:
@@ -49,6 +52,7 @@ class IngestReport:
             "skipped": len(self.skipped),
             "quarantined": len(self.quarantined),
             "superseded": len(self.superseded),
+            "ignored": len(self.ignored),
             "rows_loaded": self.rows_loaded,
         }
 
@@ -80,8 +84,7 @@ def discover(landing: Path, spec: SourceSpec) -> list[Path]:
             p = Path(dirpath) / f
             if f.startswith(".") or f.startswith("_"):
                 continue
-            if spec.matches(p) or p.is_symlink():
-                found.append(p)
+            found.append(p)
     # oldest first, so a later delivery supersedes an earlier one
     return sorted(found, key=lambda p: (p.lstat().st_mtime, str(p)))
 
@@ -97,6 +100,7 @@ def ingest_source(
     spec: SourceSpec,
     on_quarantine: Callable[[str, str], None] | None = None,
     progress: Callable[[str], None] | None = None,
+    on_ignore: Callable[[str, str], None] | None = None,
 ) -> IngestReport:
     if spec.file_backed:
         raw_files.prepare(conn, spec)
@@ -109,8 +113,45 @@ def ingest_source(
         rel = path.relative_to(landing)
         if progress:
             progress(f"[{spec.name}] {n}/{len(files)} {rel}")
+        escapes = path.is_symlink() and not path.resolve().is_relative_to(landing)
+        if not spec.matches(path) and not escapes and path.is_file():
+            _ignore(conn, spec, path, rel.as_posix(), report, on_ignore)
+            continue
         _ingest_file(conn, landing, spec, path, rel, report, on_quarantine)
     return report
+
+
+def is_manifest(path: Path) -> bool:
+    """Export metadata written next to the data (AWS Data Exports / CUR `*Manifest.json`)."""
+    return path.name.lower().endswith("manifest.json")
+
+
+def _ignore(conn, spec: SourceSpec, path: Path, rel_str: str, report: IngestReport, on_ignore) -> None:
+    """Record a file this source does not read, once per content, with the reason."""
+    content_hash = file_hash(path)
+    if conn.execute(
+        "select 1 from ops.ingest_files where source = ? and path = ? and content_hash = ?", [spec.name, rel_str, content_hash]
+    ).fetchone():
+        return
+    manifest = is_manifest(path)
+    if manifest:
+        reason = "export manifest (metadata, no cost rows)"
+    else:
+        reason = (f"unsupported file type: {spec.name} reads {', '.join(spec.suffixes)} files; "
+                  "this one was not loaded")
+    file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    conn.execute(
+        """
+        insert or replace into ops.ingest_files
+            (file_id, source, path, content_hash, size_bytes, rows, status, reason, loaded_at)
+        values (?, ?, ?, ?, ?, 0, 'ignored', ?, ?)
+        """,
+        [file_id, spec.name, rel_str, content_hash, path.stat().st_size, reason, now],
+    )
+    report.ignored.append((rel_str, reason))
+    if on_ignore and not manifest:
+        on_ignore(rel_str, reason)
 
 
 def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
@@ -118,8 +159,6 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if path.is_symlink() and not path.resolve().is_relative_to(landing):
         _quarantine(conn, spec, rel_str, None, path, "symlink points outside the landing folder", now, report, on_quarantine)
-        return
-    if not spec.matches(path):
         return
     content_hash = file_hash(path)
     if path.stat().st_size == 0:
@@ -172,6 +211,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     # Load first (or, for a file-backed source, inspect the stored copy), then check the rows.
     # Anything wrong rolls the whole file back, so a file is never half loaded.
     conn.execute("begin transaction")
+    profile: dict = {}
     try:
         if stored is None:
             try:
@@ -187,6 +227,8 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         # one scan of the file for its totals and every row check
         row = conn.execute(f"select {_file_profile_sql(spec)} from {loaded}", params or None).fetchone()
         rows, cost_total, currency, periods, no_period = row[:5]
+        # kept on a quarantined file's registry row: what the nightly leaves out
+        profile = {"cost_total": cost_total, "currency": currency, "billing_periods": periods}
         if rows == 0:
             raise IngestError("file has no data rows")
         if no_period:
@@ -240,7 +282,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         conn.execute("commit")
     except IngestError as exc:
         conn.execute("rollback")
-        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
+        _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine, **profile)
         return
     except Exception:
         conn.execute("rollback")
@@ -321,7 +363,8 @@ def _row_problems(spec: SourceSpec, counts: tuple) -> str | None:
     return "; ".join(problems) or None
 
 
-def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on_quarantine) -> None:
+def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on_quarantine,
+                cost_total=None, currency=None, billing_periods=None) -> None:
     file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
     try:
         size = path.lstat().st_size
@@ -331,10 +374,11 @@ def _quarantine(conn, spec, rel_str, content_hash, path, reason, now, report, on
     conn.execute(
         """
         insert or replace into ops.ingest_files
-            (file_id, source, path, content_hash, size_bytes, rows, status, reason, loaded_at)
-        values (?, ?, ?, ?, ?, 0, 'quarantined', ?, ?)
+            (file_id, source, path, content_hash, size_bytes, rows, cost_total, currency, billing_periods,
+             status, reason, loaded_at)
+        values (?, ?, ?, ?, ?, 0, ?, ?, ?, 'quarantined', ?, ?)
         """,
-        [file_id, spec.name, rel_str, content_hash, size, reason, now],
+        [file_id, spec.name, rel_str, content_hash, size, cost_total, currency, billing_periods, reason, now],
     )
     report.quarantined.append((rel_str, reason))
     if on_quarantine:

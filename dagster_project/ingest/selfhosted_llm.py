@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec
+from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path
 from dagster_project.ingest.openai_usage import (
     LINE_COLUMNS,
     build_lines,
@@ -96,7 +96,7 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
                 select row_number() over () as record_index, json as j
                 from read_json_objects($1, format = 'auto', compression = 'auto')
                 """,
-                [str(path)],
+                [duckdb_path(path)],
             )
         except duckdb.Error as exc:
             raise IngestError(f"cannot read JSONL file: {first_line(exc)}") from exc
