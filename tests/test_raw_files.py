@@ -96,3 +96,26 @@ def test_a_warehouse_with_a_raw_table_keeps_its_rows(landing, tmp_path):
         report = registry.ingest_source(conn, landing, SPEC)
         assert (len(report.loaded), len(report.skipped)) == (0, 2)
         assert _raw(conn) == _truth(files)
+
+
+def test_many_files_of_one_layout_are_one_branch_of_the_view(tmp_path):
+    """A CUR month delivered as many files: one reader over the list, each row keeping its
+    file's id and landing path; the view's text does not grow a branch per file."""
+    from tests.cur_fixtures import usage, write_cur_rows
+
+    month = tmp_path / "landing" / "aws_cur" / "cur2" / "data" / "BILLING_PERIOD=2026-10"
+    expected = {}
+    for i in range(40):
+        rows = [usage(f"{i + 1}.25", "0.5", f"{2 * i + 2.5}", "Hrs", "t1", identity_line_item_id=f"f{i}r{j}") for j in range(i % 3 + 1)]
+        write_cur_rows(month / f"part-{i:05d}.csv", rows)
+        expected[f"aws_cur/cur2/data/BILLING_PERIOD=2026-10/part-{i:05d}.csv"] = (len(rows), Decimal(f"{i + 1}.25") * len(rows))
+    with open_warehouse(tmp_path / "w.duckdb") as conn:
+        report = registry.ingest_source(conn, tmp_path / "landing", SPEC)
+        assert report.quarantined == [] and len(report.loaded) == 40
+        view_sql = conn.execute("select sql from duckdb_views() where view_name = 'aws_cur_line_items'").fetchone()[0]
+        per_file = dict((p, (n, c)) for p, n, c in conn.execute(
+            f"select r._source_file, count(*), {COST} from raw.aws_cur_line_items as r "
+            "join ops.ingest_files as f on f.file_id = r._file_id and f.path = r._source_file group by 1").fetchall())
+    assert per_file == expected
+    assert view_sql.lower().count("union all") == 0
+    assert view_sql.count("read_csv(") == 1

@@ -3,9 +3,9 @@ themselves; `store_staged` sources: the rows staged from each file, written as p
 
 A loaded file is copied into the raw store (`<warehouse folder>/raw_files/<source>/<file_id>
 <suffix>`, or FINOPS_RAW_FILES_DIR), so a later change in the landing folder cannot alter
-rows the registry has accepted; `raw.<table>` is then a view with one branch per loaded file:
-that file's checked projection, its `_file_id` and `_source_file`. The view is recreated in
-the same transaction that changes the file's registry status, so it lists exactly the loaded
+rows the registry has accepted; `raw.<table>` is then a view with one branch per layout of
+the loaded files: their checked projection, each row's `_file_id` and `_source_file`. The view
+is recreated once per ingest batch (and at the start of each), so it lists exactly the loaded
 files; a copy no registry row points at (a run killed mid-file) is deleted by the next run.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import SourceSpec, reader_sql, sql_literal
+from dagster_project.ingest.base import SourceSpec, duckdb_path, reader_sql, sql_literal
 from dagster_project.warehouse import database_folder
 
 DDL = """
@@ -76,8 +76,21 @@ def _typed_nulls(spec: SourceSpec) -> str:
     return ", ".join(cols + ["cast(null as varchar) as _file_id", "cast(null as varchar) as _source_file"])
 
 
+def _many_reader_sql(paths: list[Path]) -> str:
+    """One DuckDB reader over several stored files of one kind, with each row's file name."""
+    listed = "[" + ", ".join(sql_literal(duckdb_path(p)) for p in paths) + "]"
+    if paths[0].name.lower().endswith(".parquet"):
+        return f"read_parquet({listed}, union_by_name = true, filename = '_raw_store_file')"
+    return (f"read_csv({listed}, header = true, all_varchar = true, compression = 'auto', "
+            f"union_by_name = true, filename = '_raw_store_file')")
+
+
 def refresh_view(conn, spec: SourceSpec) -> None:
-    """raw.<table> as the union of the loaded files (typed and empty when there are none)."""
+    """raw.<table> as the union of the loaded files (typed and empty when there are none).
+
+    Files with the same projection (one export's files share a layout) are read by one reader
+    over the list of their copies, so the view has one branch per layout, not per file:
+    with 2,000 files of a month the definition stays small and dbt scans them as one."""
     store = store_dir(conn) / spec.name
     files = conn.execute(
         """
@@ -89,14 +102,28 @@ def refresh_view(conn, spec: SourceSpec) -> None:
         """,
         [spec.name],
     ).fetchall()
-    if files:
-        body = "\nunion all\n".join(
-            f"select {select_list}, {sql_literal(file_id)} as _file_id, {sql_literal(path)} as _source_file "
-            f"from {reader_sql(store / stored_name)}"
-            for file_id, path, stored_name, select_list in files
+    groups: dict[tuple[str, bool], list[tuple[str, str, str]]] = {}
+    for file_id, path, stored_name, select_list in files:
+        groups.setdefault((select_list, stored_name.lower().endswith(".parquet")), []).append((file_id, path, stored_name))
+    branches = []
+    for (select_list, _parquet), members in groups.items():
+        if len(members) == 1:
+            file_id, path, stored_name = members[0]
+            branches.append(f"select {select_list}, {sql_literal(file_id)} as _file_id, {sql_literal(path)} as _source_file "
+                            f"from {reader_sql(store / stored_name)}")
+            continue
+        # the reader's file name (the real path, unescaped) -> the registry's file id and landing path
+        lineage = ", ".join(
+            f"({sql_literal(str(store / stored_name))}, {sql_literal(file_id)}, {sql_literal(path)})"
+            for file_id, path, stored_name in members
         )
-    else:
-        body = f"select {_typed_nulls(spec)} where false"
+        branches.append(
+            f"select {select_list}, _raw_lineage._file_id, _raw_lineage._source_file\n"
+            f"from {_many_reader_sql([store / m[2] for m in members])} as _raw_rows\n"
+            f"inner join (values {lineage}) as _raw_lineage(_raw_store_file, _file_id, _source_file)\n"
+            f"    on _raw_lineage._raw_store_file = _raw_rows._raw_store_file"
+        )
+    body = "\nunion all\n".join(branches) if branches else f"select {_typed_nulls(spec)} where false"
     conn.execute(f"create or replace view raw.{spec.raw_table} as\n{body}")
 
 

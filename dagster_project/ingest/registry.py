@@ -109,16 +109,33 @@ def ingest_source(
     report = IngestReport(spec.name)
     landing = landing.resolve()
     files = discover(landing, spec)
-    for n, path in enumerate(files, 1):
-        rel = path.relative_to(landing)
-        if progress:
-            progress(f"[{spec.name}] {n}/{len(files)} {rel}")
-        escapes = path.is_symlink() and not path.resolve().is_relative_to(landing)
-        if not spec.matches(path) and not escapes and path.is_file():
-            _ignore(conn, spec, path, rel.as_posix(), report, on_ignore)
-            continue
-        _ingest_file(conn, landing, spec, path, rel, report, on_quarantine)
+    try:
+        for n, path in enumerate(files, 1):
+            _one_path(conn, landing, spec, path, n, len(files), report, on_quarantine, on_ignore, progress)
+    finally:
+        if spec.file_backed:
+            # once per batch, not per file: the view's definition grows with the files (README
+            # "Performance"); until then it lists the files loaded before this batch, all kept
+            raw_files.refresh_view(conn, spec)
+            raw_files.prune(conn, spec)
     return report
+
+
+def _one_path(conn, landing, spec, path, n, total, report, on_quarantine, on_ignore, progress) -> None:
+    rel = path.relative_to(landing)
+    if progress:
+        progress(f"[{spec.name}] {n}/{total} {rel}")
+    escapes = path.is_symlink() and not path.resolve().is_relative_to(landing)
+    if not spec.matches(path) and not escapes and path.is_file():
+        _ignore(conn, spec, path, rel.as_posix(), report, on_ignore)
+        return
+    _ingest_file(conn, landing, spec, path, rel, report, on_quarantine)
+
+
+def _discard(stored: Path | None) -> None:
+    """The raw-store copy of a file that did not load (no registry row or view points at it)."""
+    if stored is not None:
+        stored.unlink(missing_ok=True)
 
 
 def is_manifest(path: Path) -> bool:
@@ -201,9 +218,8 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
                 conn.execute(f"create temp view _incoming as select {select_list} from {reader_sql(stored)}")
     except IngestError as exc:
         _drop_staging(conn)
+        _discard(stored)
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
-        if stored is not None:
-            raw_files.prune(conn, spec)
         return
     export_key, delivery_key = export_and_delivery(rel)
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
@@ -275,22 +291,20 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
             [file_id, spec.name, rel_str, export_key, delivery_key, periods, content_hash, path.stat().st_size,
              mtime, rows, cost_total, currency, json.dumps(file_columns), status, reason, None, now],
         )
-        if stored is not None:
-            if status == "loaded":
-                raw_files.remember(conn, spec, file_id, stored, select_list)
-            raw_files.refresh_view(conn, spec)
+        if stored is not None and status == "loaded":
+            raw_files.remember(conn, spec, file_id, stored, select_list)
         conn.execute("commit")
     except IngestError as exc:
         conn.execute("rollback")
+        _discard(stored)
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine, **profile)
         return
     except Exception:
         conn.execute("rollback")
+        _discard(stored)
         raise
     finally:
         _drop_staging(conn)
-        if stored is not None:
-            raw_files.prune(conn, spec)
     if status == "loaded":
         report.loaded.append(rel_str)
         report.rows_loaded += rows
