@@ -308,6 +308,49 @@ def test_dry_run_lists_and_copies_nothing(aws_env, work):
     assert "would fetch 0" in again.stdout
 
 
+def test_hostile_keys_land_once_each_and_one_bad_object_does_not_stop_the_rest(aws_env, work):
+    """Two keys for one path both land (distinct names, a warning); a newline, glob characters
+    and a 300-character name are encoded; a key that is both a file and a folder fails alone,
+    is not recorded, and is tried again by the next pull."""
+    store = S3Bucket(f"finops-hostile-{free_port()}")
+    long_name = "x" * 300 + ".csv"
+    objects = {
+        "p/dup//a.csv": b"double slash",
+        "p/dup/a.csv": b"single slash",
+        "p/tab\tname.csv": b"tab",
+        "p/all*.csv": b"star",
+        f"p/{long_name}": b"long",
+        "p/ff.csv": b"file",
+        "p/ff.csv/inner.csv": b"file below a file",
+    }
+    for key, data in objects.items():
+        store.put(key, data)
+    source = {"name": "hostile", "kind": "s3", "bucket": store.name, "prefix": "p/", "landing_folder": "aws_cur"}
+    lines: list[str] = []
+    [r] = run_pull(work, [source], log=lines.append)
+    assert r.status == "failed"
+    assert r.message.startswith("1 object(s) could not be copied and are retried next pull (6 copied): p/ff.csv/inner.csv: FileExistsError")
+    landed = {p.relative_to(work["landing"] / "aws_cur").as_posix(): p.read_bytes()
+              for p in (work["landing"] / "aws_cur").rglob("*") if p.is_file()}
+    assert sorted(landed.values()) == sorted(v for k, v in objects.items() if k != "p/ff.csv/inner.csv")
+    assert landed["tab%09name.csv"] == b"tab" and landed["all%2A.csv"] == b"star"
+    assert landed["dup/a.csv"] in (b"double slash", b"single slash") and len([k for k in landed if k.startswith("dup/")]) == 2
+    assert all(len(Path(k).name.encode()) <= 200 for k in landed)
+    assert not any("\t" in line for line in lines)  # a control character in a key never reaches a log line
+    assert any("map to the same landing path" in line for line in lines)
+    assert q(work, "select count(*) from ops.pulled_objects where source = 'hostile'") == [(6,)]
+    [r2] = run_pull(work, [source])
+    assert r2.status == "failed" and r2.unchanged == 6 and r2.copied == []
+
+
+def test_keys_with_nul_or_newline_become_printable_file_names():
+    # S3 emulators refuse these keys; the mapping is what a real bucket listing goes through
+    from dagster_project.pull.run import _safe_relative
+
+    assert _safe_relative("p/a\x00b\nc[1]?.csv", "p/").as_posix() == "a%00b%0Ac%5B1%5D%3F.csv"
+    assert _safe_relative("p/../x.csv", "p/") is None
+
+
 def test_sources_without_credentials_are_skipped(work, monkeypatch):
     for var in ("OPENAI_ADMIN_KEY", "AZURE_STORAGE_CONNECTION_STRING", "STORAGE_EMULATOR_HOST"):
         monkeypatch.delenv(var, raising=False)
