@@ -34,9 +34,26 @@ class Alert:
 _SECRETS: set[str] = set()
 
 
+def secret_forms(value: str) -> set[str]:
+    """Every printable form a secret can take in a message: as is, stripped, as Python's repr
+    shows it (a key read with its trailing newline), percent-encoded, and base64 (alone or in a
+    basic-auth header)."""
+    import base64
+    from urllib.parse import quote
+
+    forms = set()
+    for v in {value, value.strip()}:
+        if len(v) < 4:
+            continue
+        forms |= {v, repr(v)[1:-1], quote(v, safe=""), quote(v)}
+        for raw in (v, f"{v}:", f":{v}"):
+            forms.add(base64.b64encode(raw.encode()).decode().rstrip("="))
+    return forms
+
+
 def register_secret(value: str | None) -> None:
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    if value and len(value.strip()) >= 4:
+        _SECRETS.update(secret_forms(value))
 
 
 def redact_secrets(text: str, secrets=()) -> str:

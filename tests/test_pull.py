@@ -581,6 +581,27 @@ def test_key_never_appears_in_logs(work, monkeypatch, caplog, capsys):
             assert key[8:24] not in text
 
 
+def test_a_key_with_a_trailing_newline_is_stripped_and_never_printed_in_any_form(work, monkeypatch):
+    import base64
+    from urllib.parse import quote
+
+    from dagster_project.alerting import redact
+
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", OPENAI_KEY + "\n")
+    with FakeAdminApi("openai", OPENAI_KEY) as oa:
+        oa.usage[TODAY] = openai_results(TODAY)
+        [r] = run_pull(work, [api_source("openai", oa, start_date=str(TODAY))], today=TODAY)
+    assert r.status == "ok", r.message
+    forms = [OPENAI_KEY, repr(OPENAI_KEY + "\n"), quote(OPENAI_KEY, safe=""),
+             base64.b64encode(f":{OPENAI_KEY}".encode()).decode(), base64.b64encode(OPENAI_KEY.encode()).decode()]
+    for form in forms:
+        assert "TESTKEY" not in redact(f"error: {form} rejected").replace("<redacted-key>", ""), form
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin bad key")
+    with FakeAdminApi("openai", OPENAI_KEY) as oa:
+        [bad] = run_pull(work, [api_source("openai", oa, start_date=str(TODAY))], today=TODAY)
+    assert bad.status == "failed" and "whitespace or control characters" in bad.message and "bad key" not in bad.message
+
+
 def test_pull_assets_run_before_ingest_in_dagster(work, monkeypatch):
     """The Dagster pull asset fills the landing folder; the ingest asset downstream loads it."""
     import dagster as dg

@@ -345,6 +345,10 @@ def _pull_api(conn, landing: Path, src: PullSource, result: PullResult, dry_run:
         result.status, result.message = "skipped", f"{src.key_env} is not set"
         return cursor
     register_secret(key)
+    key = key.strip()  # a key pasted or read from a file with its newline
+    if not key or any(c.isspace() or not c.isprintable() for c in key):
+        result.status, result.message = "failed", f"{src.key_env} holds whitespace or control characters inside the key; set it to the key alone"
+        return cursor
     today = today or dt.datetime.now(dt.UTC).date()
     api = AdminApi(src, key, log=log, **({"sleep": sleep} if sleep else {}))
     known = _known(conn, src.name)
