@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,33 @@ def name_pattern(name: str) -> re.Pattern:
     return re.compile(re.escape(name))
 
 
+def readable_forms(value: str) -> list[str]:
+    """The text as stored and as a reader will see it: JSON decoded (a name written as
+    `\\u0073earch` is 'search' once parsed), every string of it, Unicode NFKC-normalized
+    (full-width letters are the same name)."""
+    forms = [value]
+    stripped = value.strip()
+    if stripped[:1] in ('{', '[', '"') or "\\u" in value:
+        candidates = [stripped]
+        if stripped[:1] not in ('{', '[', '"'):
+            candidates.append('"' + stripped.replace('"', '\\"') + '"')
+        for candidate in candidates:
+            try:
+                parsed = json.loads(candidate)
+            except ValueError:
+                continue
+            stack = [parsed]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, str):
+                    forms.append(item)
+                elif isinstance(item, dict):
+                    stack += [*item.keys(), *item.values()]
+                elif isinstance(item, list):
+                    stack += item
+    return list(dict.fromkeys(unicodedata.normalize("NFKC", f) for f in forms))
+
+
 def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenant: str, others: set[str]) -> list[str]:
     """Every (file, column, name) where another tenant's name appears in a string column."""
     patterns = {o: name_pattern(o) for o in others if o and o != tenant}
@@ -90,13 +118,14 @@ def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenan
                 continue
             values = conn.execute(f"select distinct {expr} from {_reader(f)} where {expr} is not null", [str(f)]).fetchall()
             for (value,) in values:
-                # the tenant's own name may contain another's ('ml-research' holds 'search'): look
-                # for shorter names with our own name blanked out, but for names that contain
-                # ours ('ml' exporting, 'ml-research' another tenant) in the text as it is
-                blanked = value.replace(tenant, " ")
-                for other, pat in patterns.items():
-                    if pat.search(value if tenant in other else blanked):
-                        hits.append(f"{f.parent.name}.{col} names {other!r}")
+                for text in readable_forms(value):
+                    # the tenant's own name may contain another's ('ml-research' holds 'search'):
+                    # look for shorter names with our own name blanked out, but for names that
+                    # contain ours ('ml' exporting, 'ml-research' another tenant) in the text as it is
+                    blanked = text.replace(tenant, " ")
+                    for other, pat in patterns.items():
+                        if pat.search(text if tenant in other else blanked):
+                            hits.append(f"{f.parent.name}.{col} names {other!r}")
     return sorted(set(hits))
 
 

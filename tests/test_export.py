@@ -183,3 +183,20 @@ def test_name_pattern_matches_whole_names():
     assert p.search("search-infra")  # conservative: a hyphenated name still names the tenant
     assert not p.search("research") and not p.search("Amazon OpenSearch Service")
     assert name_pattern("需要予測").search("需要予測チーム")
+
+
+@pytest.mark.parametrize("note, other", [
+    ('{"tenant": "payments", "shared_with": "\\u0073earch"}', "search"),
+    ('{"owner": "\\u9700\\u8981\\u4e88\\u6e2c"}', "需要予測"),
+    ("shared with ｓｅａｒｃｈ", "search"),  # full-width letters: the same name once normalized
+])
+def test_a_name_written_with_escapes_is_still_caught(tmp_path, note, other):
+    wh = tmp_path / "w.duckdb"
+    conn = duckdb.connect(str(wh))
+    conn.execute("create schema marts")
+    conn.execute("create table marts.fct_chargeback_monthly as select * from (values "
+                 "('payments', ?), ('search', null), ('需要予測', null)) t(tenant, note)", [note])
+    conn.close()
+    with pytest.raises(ExportError, match=f"names '{other}'"):
+        export(wh, tmp_path / "out", "payments")
+    assert not list((tmp_path / "out").rglob("*.parquet"))
