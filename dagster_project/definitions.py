@@ -9,7 +9,6 @@ from dagster_project.checks.balance import daily_zero_balance, monthly_zero_bala
 from dagster_project.checks.conservation import per_file_conservation
 from dagster_project.checks.gx_suites import gx_checks
 from dagster_project.checks.late_data import late_data
-from dagster_project.checks.reference_coverage import unmapped_reference_values
 from dagster_project.checks.schema_drift import (
     schema_drift_checks,
     unknown_line_item_types,
@@ -22,8 +21,7 @@ from dagster_project.sensors import run_failure_alert_sensor
 defs = dg.Definitions(
     assets=[*pull_assets, *ingest_assets, finops_dbt_assets],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
-                  *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, unmapped_reference_values,
-                  daily_cost_spikes],
+                  *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor, run_failure_alert_sensor],

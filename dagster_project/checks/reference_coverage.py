@@ -1,6 +1,9 @@
 """Reference data with coverage: a product, meter or unit the seeds do not know is mapped to
 FOCUS's fallback (ServiceCategory 'Other', the provider's own unit) and named in a warn alert,
-so someone adds it to seeds/reference/ (README "Adding a source")."""
+so someone adds it to seeds/reference/ (README "Adding a source").
+
+Not yet in Definitions: the sample generator and the official FOCUS sample use units the
+unit map lacks (issue #18 item 7, seed coverage first)."""
 
 import dagster as dg
 
