@@ -27,35 +27,23 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         progress.say(f"ingest {spec.name}: scanning {settings.landing_dir / spec.name}")
         with warehouse.connect() as conn:
 
-            def on_quarantine(path: str, reason: str) -> None:
-                raise_alert(
-                    conn,
-                    Alert(
-                        check_name="file_quarantined",
-                        severity="error",
-                        subject=f"{spec.name}: {path}",
-                        message=f"File {path} was quarantined and not loaded: {reason}. The other files loaded. "
-                        "Fix or replace the file in the landing folder; the next run picks it up.",
-                        details={"source": spec.name, "path": path, "reason": reason},
-                        run_id=context.run_id,
-                    ),
-                )
-                context.log.warning(f"quarantined {path}: {reason}")
+            def file_alert(check_name: str, severity: str, verb: str, advice: str):
+                def _alert(path: str, reason: str) -> None:
+                    raise_alert(conn, Alert(
+                        check_name=check_name, severity=severity, subject=f"{spec.name}: {path}",
+                        message=f"File {path} was {verb}: {reason}. {advice}",
+                        details={"source": spec.name, "path": path, "reason": reason}, run_id=context.run_id,
+                    ))
+                    context.log.warning(f"{check_name} {path}: {reason}")
+                return _alert
 
-            def on_ignore(path: str, reason: str) -> None:
-                raise_alert(
-                    conn,
-                    Alert(
-                        check_name="file_ignored",
-                        severity="warn",
-                        subject=f"{spec.name}: {path}",
-                        message=f"File {path} was not loaded: {reason}. If it holds costs, export it in a format "
-                        f"this source reads ({', '.join(spec.suffixes)}), or move it to the right landing folder.",
-                        details={"source": spec.name, "path": path, "reason": reason},
-                        run_id=context.run_id,
-                    ),
-                )
-                context.log.warning(f"ignored {path}: {reason}")
+            on_quarantine = file_alert(
+                "file_quarantined", "error", "quarantined and not loaded",
+                "The other files loaded. Fix or replace the file in the landing folder; the next run picks it up.")
+            on_ignore = file_alert(
+                "file_ignored", "warn", "not loaded",
+                f"If it holds costs, export it in a format this source reads ({', '.join(spec.suffixes)}), "
+                "or move it to the right landing folder.")
 
             report = ingest_source(conn, settings.landing_dir, spec, on_quarantine=on_quarantine, progress=progress.say,
                                    on_ignore=on_ignore)
