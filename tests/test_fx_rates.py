@@ -227,7 +227,7 @@ def test_a_day_after_the_latest_rate_uses_it_and_the_warn_check_says_so(fx_run):
     [(alert_severity, details)] = query(w, "select severity, details_json from ops.alerts where check_name = 'fx_rates_carried_forward'")
     assert alert_severity == "warn" and json.loads(details)["currencies"] == ["EUR"]
     # warn only: the run itself did not fail on it
-    assert "fx_rates_carried_forward" in fx_run["proc"].stdout
+    assert "check fx_rates_carried_forward: FAILED" in fx_run["proc"].stderr
 
 
 def test_rates_are_ranged_and_never_float(fx_run):
