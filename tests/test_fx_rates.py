@@ -55,7 +55,7 @@ def test_bundled_rates_load_exactly_from_1999_to_the_latest(tmp_path):
         assert (summary["first_rate_date"], summary["latest_rate_date"]) == ("1999-01-04", str(LATEST_BUNDLED))
         assert conn.execute("select count(*) from raw.fx_ecb_rates").fetchone()[0] == summary["rates"]
         assert summary["rates"] == sum(1 for day in table.values() for v in day.values() if v not in ("", "N/A"))
-        rate = lambda d, c: conn.execute(  # noqa: E731
+        rate = lambda d, c: conn.execute(
             "select units_per_eur from raw.fx_ecb_rates where rate_date = ? and currency = ?", [d, c]).fetchone()
         assert rate("1999-01-04", "USD") == (D("1.1789"),)
         assert rate("2021-03-15", "JPY") == (D(jpy_2021),)
@@ -164,9 +164,9 @@ def test_pull_of_something_that_is_not_an_ecb_file_fails_and_writes_nothing(ecb_
 
 def _cur(landing, name: str, currency: str, period: str, day: str, rows: list[dict]) -> str:
     rel = f"aws_cur/{name}/data/BILLING_PERIOD={period}/{name}.csv"
-    common = dict(line_item_currency_code=currency, bill_billing_period_start_date=f"{period}-01T00:00:00Z",
-                  line_item_usage_start_date=f"{day}T00:00:00Z",
-                  line_item_usage_end_date=f"{(dt.date.fromisoformat(day) + dt.timedelta(days=1))}T00:00:00Z")
+    common = {"line_item_currency_code": currency, "bill_billing_period_start_date": f"{period}-01T00:00:00Z",
+                  "line_item_usage_start_date": f"{day}T00:00:00Z",
+                  "line_item_usage_end_date": f"{(dt.date.fromisoformat(day) + dt.timedelta(days=1))}T00:00:00Z"}
     write_cur_rows(landing / rel, [dict(r, **common) for r in rows])
     return rel
 

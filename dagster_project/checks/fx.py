@@ -59,8 +59,8 @@ order by 1
 def carried_message(rows: list[tuple], reporting: str) -> str:
     if not rows:
         return "every converted day has an ECB rate published on that day or on the working days before it"
-    lines = [f"{sum(r[2] for r in rows)} currency-day(s) converted to {reporting} with the latest ECB rate, "
-             "published before the day (no newer rate loaded):"]
+    lines = [(f"{sum(r[2] for r in rows)} currency-day(s) converted to {reporting} with the latest ECB rate, "
+             "published before the day (no newer rate loaded):")]
     for currency, rate_date, days, first, last in rows:
         span = f"{first}" if first == last else f"{first} to {last}"
         lines.append(f"- {currency}: {days} day(s), {span}, at the rate of {rate_date}")

@@ -140,7 +140,7 @@ def load_rates(conn: duckdb.DuckDBPyConnection, landing: Path | None) -> dict:
     summary and records a digest of the rates in ops.pipeline_state (the dbt build reruns
     when it changes)."""
     rates, problems = collect_rates(landing)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     ordered = sorted(rates.items())
     digest = hashlib.sha256("".join(f"{d}|{c}|{v};" for (d, c), (v, _s) in ordered).encode()).hexdigest()
     records = {
