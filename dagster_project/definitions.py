@@ -3,10 +3,12 @@
 import dagster as dg
 
 from dagster_project.assets.dbt import finops_dbt_assets
+from dagster_project.assets.fx import fx_ecb_rates
 from dagster_project.assets.ingest import ingest_assets
 from dagster_project.assets.pull import pull_assets
 from dagster_project.checks.balance import daily_zero_balance, monthly_zero_balance
 from dagster_project.checks.conservation import per_file_conservation
+from dagster_project.checks.fx import fx_rates_carried_forward
 from dagster_project.checks.gx_suites import gx_checks
 from dagster_project.checks.late_data import late_data
 from dagster_project.checks.schema_drift import (
@@ -19,9 +21,10 @@ from dagster_project.resources import build_resources
 from dagster_project.sensors import run_failure_alert_sensor
 
 defs = dg.Definitions(
-    assets=[*pull_assets, *ingest_assets, finops_dbt_assets],
+    assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
-                  *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes],
+                  *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
+                  fx_rates_carried_forward],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor, run_failure_alert_sensor],

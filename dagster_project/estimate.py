@@ -58,8 +58,13 @@ select
     sum(w.EffectiveCost * cast(fx.usd_per_unit / rep.usd_per_unit as decimal(38, 12))) as cost,
     sum(w.PricingQuantity) as quantity
 from window_rows w
-join reference.fx_rates fx on fx.currency = w.BillingCurrency and fx.rate_date = cast(w.ChargePeriodStart as date)
-join reference.fx_rates rep on rep.currency = ? and rep.rate_date = cast(w.ChargePeriodStart as date)
+-- the ECB cross rate valid on the charge day (intermediate.int_fx_rates_ranged, as the chargeback uses)
+join intermediate.int_fx_rates_ranged fx on fx.currency = w.BillingCurrency
+    and (fx.valid_from is null or fx.valid_from <= cast(w.ChargePeriodStart as date))
+    and (fx.valid_to is null or cast(w.ChargePeriodStart as date) < fx.valid_to)
+join intermediate.int_fx_rates_ranged rep on rep.currency = ?
+    and (rep.valid_from is null or rep.valid_from <= cast(w.ChargePeriodStart as date))
+    and (rep.valid_to is null or cast(w.ChargePeriodStart as date) < rep.valid_to)
 """
 
 

@@ -79,9 +79,9 @@ def _copy(hand, tmp_path: Path) -> Path:
     return w
 
 
-def _dbt(warehouse: Path, *args: str) -> subprocess.CompletedProcess:
+def _dbt(warehouse: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / "dbt"), *args, "--profiles-dir", "."], cwd=REPO / "dbt_project",
-                          env={**__import__("os").environ, "FINOPS_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
+                          env={**__import__("os").environ, "FINOPS_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1", **(env or {})},
                           capture_output=True, text=True, timeout=600)
 
 
@@ -117,12 +117,14 @@ def test_an_extra_charge_is_detected(hand, tmp_path):
 
 
 def test_a_missing_fx_rate_is_an_error_naming_currency_and_day(hand, tmp_path):
+    # USD is 1 on every day, so a USD charge in USD needs no rate: report in EUR instead, with
+    # the ECB's rates up to the charge day gone (EUR's USD rate starts the day after)
     w = _copy(hand, tmp_path)
     with duckdb.connect(str(w)) as conn:
-        conn.execute("delete from reference.fx_rates where currency = 'USD' and rate_date = '2026-10-05'")
-    proc = _dbt(w, "build", "--select", "int_charges_converted+")
+        conn.execute("delete from raw.fx_ecb_rates where currency = 'USD' and rate_date <= '2026-10-05'")
+    proc = _dbt(w, "build", "--select", "int_fx_rates_ranged+", env={"FINOPS_REPORTING_CURRENCY": "EUR"})
     assert proc.returncode != 0
-    assert "missing FX rate: no fx_rates row for USD or USD on 2026-10-05" in proc.stdout
+    assert "missing FX rate: no ECB rate for USD or EUR on or before 2026-10-05" in proc.stdout
 
 
 def test_estimate_against_hand_computed_figures(hand):

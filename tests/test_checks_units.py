@@ -168,9 +168,12 @@ def _spike_warehouse(path) -> None:
         conn.execute("""create table marts.focus_costs (ChargePeriodStart timestamp, x_source varchar, ServiceName varchar,
             x_tenant varchar, x_allocation_pool varchar, BillingCurrency varchar, EffectiveCost decimal(38, 10),
             ChargeCategory varchar, ChargeClass varchar)""")
-        conn.execute("create table reference.fx_rates (rate_date date, currency varchar, usd_per_unit double, source varchar)")
-        conn.execute("""insert into reference.fx_rates select d::date, c, r, 'test' from range(date '2026-10-01', date '2026-11-01',
-            interval 1 day) t(d), (values ('USD', 1.0), ('JPY', 0.0067)) v(c, r)""")
+        conn.execute("create schema if not exists intermediate")
+        # int_fx_rates_ranged's shape: USD 1 on every day, JPY from one rate valid all month (open-ended)
+        conn.execute("""create table intermediate.int_fx_rates_ranged (currency varchar, rate_date date, valid_from date,
+            valid_to date, usd_per_unit decimal(38, 12), rate_source varchar)""")
+        conn.execute("""insert into intermediate.int_fx_rates_ranged values
+            ('USD', null, null, null, 1, 'identity'), ('JPY', '2026-10-01', '2026-10-01', null, 0.0067, 'test')""")
         for day in range(1, 11):
             # search: ~100 USD a day, 420 on the 8th (4.2x the median, 320 above it); a small service triples (under the floor)
             ec2 = {8: "420"}.get(day, str(100 + day % 3))

@@ -663,7 +663,7 @@ def test_late_data_check_reports_last_successful_pull(work, monkeypatch):
 
 def test_committed_pull_config_is_valid_and_disabled():
     config = load_config(Path(__file__).resolve().parent.parent / "pull.yml")
-    assert {s.kind for s in config.sources} == {"s3", "gcs", "azure_blob", "openai", "anthropic"}
+    assert {s.kind for s in config.sources} == {"s3", "gcs", "azure_blob", "openai", "anthropic", "ecb"}
     # nothing is fetched until someone fills in a bucket / organization and enables it
     assert not any(s.enabled for s in config.sources)
 

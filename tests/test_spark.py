@@ -155,7 +155,7 @@ def test_spark_marts_publish_into_duckdb(tmp_path, demo, spark_build, monkeypatc
     try:
         published = spark_target.publish_to_duckdb(conn, warehouse)
         assert {f"marts.{m}" for m in _dbt_marts()} <= set(published)
-        assert "reference.fx_rates" in published
+        assert "reference.currencies" in published
         served = conn.execute("select count(*), sum(EffectiveCost) from marts.focus_costs").fetchone()
     finally:
         conn.close()

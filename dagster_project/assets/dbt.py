@@ -44,6 +44,8 @@ def build_fingerprint(conn, manifest_path) -> str:
     h = hashlib.sha256()
     for file_id, status in conn.execute("select file_id, status from ops.ingest_files order by file_id").fetchall():
         h.update(f"{file_id}:{status};".encode())
+    # the ECB rates (raw.fx_ecb_rates, replaced each run): new rates convert again
+    h.update(str(conn.execute("select max(value) from ops.pipeline_state where key = 'fx_ecb_rates_digest'").fetchone()[0]).encode())
     manifest = json.loads(manifest_path.read_text())
     for uid, node in sorted(manifest.get("nodes", {}).items()):
         h.update(f"{uid}:{node.get('checksum', {}).get('checksum')};".encode())

@@ -5,6 +5,7 @@ import dagster as dg
 
 from dagster_project import progress
 from dagster_project.alerting import Alert, raise_alert
+from dagster_project.assets.fx import FX_RATES_KEY
 from dagster_project.assets.pull import PULL_KEYS
 from dagster_project.ingest import SOURCES
 from dagster_project.ingest.base import SourceSpec
@@ -19,8 +20,9 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         group_name="ingest",
         description=f"{spec.description}: files under <landing>/{spec.name}/ loaded into raw.{spec.raw_table}.",
         kinds={"python", "duckdb"},
-        # the pulls fill the landing folders first (any kind may feed any folder: pull.yml decides)
-        deps=PULL_KEYS,
+        # the pulls fill the landing folders first (any kind may feed any folder: pull.yml decides);
+        # the ECB rates are loaded before, since every file's currencies are checked against them
+        deps=[*PULL_KEYS, FX_RATES_KEY],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: FinopsWarehouse) -> dg.MaterializeResult:
         settings = warehouse.settings()

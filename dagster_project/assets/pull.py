@@ -19,6 +19,7 @@ TITLES = {
     "azure_blob": "Azure Blob Storage (Cost Management exports)",
     "openai": "OpenAI organization usage and costs APIs",
     "anthropic": "Anthropic admin usage and cost reports",
+    "ecb": "the European Central Bank's euro reference rates (eurofxref zip)",
 }
 PULL_KEYS = [dg.AssetKey(["pull", kind]) for kind in KINDS]
 

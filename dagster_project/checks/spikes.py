@@ -49,10 +49,14 @@ rated as (
         with_baseline.*,
         (cost - baseline) * coalesce(fx.usd_per_unit / nullif(reporting.usd_per_unit, 0), 1) as excess_reporting
     from with_baseline
-    left join reference.fx_rates as fx
-        on fx.currency = with_baseline.currency and fx.rate_date = with_baseline.charge_date
-    left join reference.fx_rates as reporting
-        on reporting.currency = ? and reporting.rate_date = with_baseline.charge_date
+    left join intermediate.int_fx_rates_ranged as fx
+        on fx.currency = with_baseline.currency
+        and (fx.valid_from is null or fx.valid_from <= with_baseline.charge_date)
+        and (fx.valid_to is null or with_baseline.charge_date < fx.valid_to)
+    left join intermediate.int_fx_rates_ranged as reporting
+        on reporting.currency = ?
+        and (reporting.valid_from is null or reporting.valid_from <= with_baseline.charge_date)
+        and (reporting.valid_to is null or with_baseline.charge_date < reporting.valid_to)
 )
 select charge_date, source, service, tenant, currency, cost, baseline, history_days, excess_reporting
 from rated

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest import raw_files
+from dagster_project.ingest import fx, raw_files
 from dagster_project.ingest.base import IngestError, SourceSpec, reader_sql
 
 PERIOD_MARKER = "BILLING_PERIOD="
@@ -250,6 +250,8 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         if no_period:
             raise IngestError(f"{no_period} row(s) have no billing period")
         problem = _row_problems(spec, row[5:])
+        # every billing currency must convert to the reporting currency (ECB rates): else the whole file waits
+        problem = problem or fx.fx_problem(conn, (currency or "").split(","), periods.split(","))
         if problem:
             raise IngestError(problem)
         period_list = periods.split(",")

@@ -16,17 +16,20 @@ import yaml
 
 from dagster_project.settings import REPO_ROOT
 
-KINDS = ("s3", "gcs", "azure_blob", "openai", "anthropic")
+KINDS = ("s3", "gcs", "azure_blob", "openai", "anthropic", "ecb")
 STORE_KINDS = ("s3", "gcs", "azure_blob")
 API_KINDS = ("openai", "anthropic")
+# a plain HTTP file: the ECB euro reference rates (dagster_project/pull/ecb.py)
+HTTP_KINDS = ("ecb",)
 
 DEFAULT_ENDPOINTS = {
     "openai": ["completions", "costs"],
     "anthropic": ["messages", "cost_report"],
 }
-DEFAULT_BASE_URL = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
+DEFAULT_BASE_URL = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com",
+                    "ecb": "https://www.ecb.europa.eu/stats/eurofxref"}
 DEFAULT_KEY_ENV = {"openai": "OPENAI_ADMIN_KEY", "anthropic": "ANTHROPIC_ADMIN_KEY"}
-DEFAULT_LANDING = {"openai": "openai_usage", "anthropic": "anthropic_usage"}
+DEFAULT_LANDING = {"openai": "openai_usage", "anthropic": "anthropic_usage", "ecb": "ecb_fx"}
 # cost pages must not go next to usage pages (the usage ingest quarantines them): a folder of their own
 DEFAULT_COSTS_LANDING = {"openai": "openai_costs", "anthropic": "anthropic_costs"}
 
@@ -50,6 +53,7 @@ class PullSource:
     account_url: str | None = None  # Azure without a connection string (azure-identity chain)
     # admin APIs
     base_url: str | None = None
+    base_url_env: str | None = None  # ecb: a variable that, when set, replaces base_url (tests, a mirror)
     key_env: str | None = None
     organization: str = "default"
     costs_folder: str | None = None
@@ -110,6 +114,9 @@ def load_config(path: Path | None = None) -> PullConfig:
             bad = [e for e in entry["endpoints"] if e not in DEFAULT_ENDPOINTS[kind]]
             if bad:
                 raise PullConfigError(f"{path}: source {name}: unknown endpoint(s) {bad}; known: {DEFAULT_ENDPOINTS[kind]}")
+        if kind in HTTP_KINDS:
+            entry.setdefault("base_url", DEFAULT_BASE_URL[kind])
+            entry.setdefault("base_url_env", "FINOPS_ECB_BASE_URL")
         if "suffixes" in entry and entry["suffixes"] is not None:
             entry["suffixes"] = tuple(s.lower() for s in entry["suffixes"])
         known = set(PullSource.__dataclass_fields__) - {"name", "kind", "landing_folder", "extra"}

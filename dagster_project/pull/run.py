@@ -38,7 +38,7 @@ import duckdb
 
 from dagster_project.alerting import Alert, raise_alert, redact, register_secret
 from dagster_project.pull.api import ENDPOINTS, AdminApi, ApiError
-from dagster_project.pull.config import API_KINDS, PullSource
+from dagster_project.pull.config import API_KINDS, HTTP_KINDS, PullSource
 from dagster_project.pull.stores import store_client
 from dagster_project.warehouse import PULL_DDL
 
@@ -433,6 +433,10 @@ def pull_sources(conn, landing: Path, sources: list[PullSource], dry_run: bool =
         try:
             if src.kind in API_KINDS:
                 cursor = _pull_api(conn, landing, src, result, dry_run, say, today, sleep)
+            elif src.kind in HTTP_KINDS:
+                from dagster_project.pull.ecb import pull_ecb
+
+                pull_ecb(conn, landing, src, result, dry_run, say, sleep)
             else:
                 _pull_store(conn, landing, src, result, dry_run, say)
         except ImportError as exc:

@@ -208,8 +208,16 @@
     select * from without_driver
 {% endmacro %}
 
-{#- Convert an amount in `currency` on `on_date` to the reporting currency with the FX seed
-    (USD per unit of each currency). The rate is kept to 12 decimals. -#}
+{#- The rate converting a currency to the reporting currency, from the USD per unit of each
+    (int_fx_rates_ranged): both are cross rates via EUR at 12 decimals; the quotient is kept
+    to 12 decimals too (exact: integer division of the scaled operands). -#}
 {% macro fx_rate_to_reporting(from_usd_per_unit, to_usd_per_unit) -%}
-    {{ divide(from_usd_per_unit, to_usd_per_unit, 12) }}
+    {{ divide(from_usd_per_unit, to_usd_per_unit, 12, 12) }}
+{%- endmacro %}
+
+{#- The int_fx_rates_ranged row `rates` valid on `on_date`: from its reference date up to the
+    next one; USD (valid_from null) on every day; the latest rate (valid_to null) open-ended. -#}
+{% macro fx_rate_valid_on(rates, on_date) -%}
+    ({{ rates }}.valid_from is null or {{ rates }}.valid_from <= {{ on_date }})
+        and ({{ rates }}.valid_to is null or {{ on_date }} < {{ rates }}.valid_to)
 {%- endmacro %}

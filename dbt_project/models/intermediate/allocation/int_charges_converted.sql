@@ -1,7 +1,9 @@
 {#- The charges' EffectiveCost in the reporting currency, dated by their charge day: summed per
     file, day, currency and classification first (a rate holds for a whole day and currency,
-    so converting the sum is exact and spares a multiplication per row). Charges without an FX
-    rate for their currency and day stop the build with a message naming both. -#}
+    so converting the sum is exact and spares a multiplication per row). The rate is the ECB
+    cross rate valid on the day (int_fx_rates_ranged: the last rate published on or before
+    it); the rate and its reference date stay on every row. A currency or day without any
+    rate stops the build with a message naming both (the ingest quarantines such files first). -#}
 with
 
 charges as (
@@ -12,7 +14,7 @@ charges as (
 
 fx_rates as (
 
-    select * from {{ ref('fx_rates') }}
+    select * from {{ ref('int_fx_rates_ranged') }}
 
 ),
 
@@ -20,6 +22,8 @@ reporting_rates as (
 
     select
         rate_date,
+        valid_from,
+        valid_to,
         usd_per_unit
     from fx_rates
     where currency = '{{ var("reporting_currency") }}'
@@ -48,13 +52,19 @@ rated as (
 
     select
         dated.*,
-        {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }} as fx_rate
+        {{ fx_rate_to_reporting('fx_rates.usd_per_unit', 'reporting_rates.usd_per_unit') }} as fx_rate,
+        -- the ECB reference date behind the rate (the older leg's when both are dated); null
+        -- when no published rate is involved (the reporting currency itself)
+        case
+            when dated.billing_currency <> '{{ var("reporting_currency") }}'
+                then least(fx_rates.rate_date, reporting_rates.rate_date)
+        end as fx_rate_date
     from dated
     left join fx_rates
         on dated.billing_currency = fx_rates.currency
-        and dated.charge_date = fx_rates.rate_date
+        and {{ fx_rate_valid_on('fx_rates', 'dated.charge_date') }}
     left join reporting_rates
-        on dated.charge_date = reporting_rates.rate_date
+        on {{ fx_rate_valid_on('reporting_rates', 'dated.charge_date') }}
 
 ),
 
@@ -73,10 +83,11 @@ final as (
         charge_date,
         cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as billing_month,
         fx_rate,
+        fx_rate_date,
         cast(
             effective_cost * {{ require_not_null('fx_rate', dbt.concat([
-                "'missing FX rate: no fx_rates row for '", "billing_currency", "' or " ~ var('reporting_currency') ~ " on '",
-                "cast(charge_date as " ~ dbt.type_string() ~ ")", "'; add it to seeds/reference/fx_rates.csv'"])) }}
+                "'missing FX rate: no ECB rate for '", "billing_currency", "' or " ~ var('reporting_currency') ~ " on or before '",
+                "cast(charge_date as " ~ dbt.type_string() ~ ")", "' (raw.fx_ecb_rates)'"])) }}
             as {{ money_type() }}
         ) as effective_cost_reporting
     from rated

@@ -11,7 +11,7 @@ focus_costs as (
 
 fx_rates as (
 
-    select * from {{ ref('fx_rates') }}
+    select * from {{ ref('int_fx_rates_ranged') }}
 
 ),
 
@@ -30,7 +30,8 @@ chargeback_daily as (
 reporting_rates as (
 
     select
-        rate_date,
+        valid_from,
+        valid_to,
         usd_per_unit
     from fx_rates
     where currency = '{{ var("reporting_currency") }}'
@@ -63,9 +64,9 @@ platform_exact as (
     from daily_by_currency
     left join fx_rates
         on daily_by_currency.billing_currency = fx_rates.currency
-        and daily_by_currency.charge_date = fx_rates.rate_date
+        and {{ fx_rate_valid_on('fx_rates', 'daily_by_currency.charge_date') }}
     left join reporting_rates
-        on daily_by_currency.charge_date = reporting_rates.rate_date
+        on {{ fx_rate_valid_on('reporting_rates', 'daily_by_currency.charge_date') }}
     group by 1
 
 ),
