@@ -223,7 +223,16 @@ SPEC = SourceSpec(
         # a required column present but empty on some rows (the period has its own check):
         # checked here, in the scan the row checks make anyway, instead of a not-null test
         # on the staging model that would stop the whole dbt build for one bad file
-        *((f"{col} is null", f"{col} is empty") for col in REQUIRED if col != "bill_billing_period_start_date"),
+        # text that is only blanks is as empty as null: it would reach FOCUS-mandatory columns
+        # (BillingAccountId, ServiceName, BillingCurrency, ...) as '' where FOCUS wants a value
+        *((f"{col} is null" if dtype != "varchar" else f"nullif(trim({col}), '') is null", f"{col} is empty")
+          for col, dtype in COLUMNS if col in REQUIRED and col != "bill_billing_period_start_date"),
+        # the FOCUS-mandatory EffectiveCost of commitment-covered usage is the amortized cost AWS
+        # writes beside it; without it the row has none (the fees have a documented fallback, these do not)
+        ("line_item_line_item_type = 'DiscountedUsage' and reservation_effective_cost is null",
+         "DiscountedUsage without reservation_effective_cost (its EffectiveCost)"),
+        ("line_item_line_item_type = 'SavingsPlanCoveredUsage' and savings_plan_savings_plan_effective_cost is null",
+         "SavingsPlanCoveredUsage without savings_plan_savings_plan_effective_cost (its EffectiveCost)"),
     ),
     # an id repeats across hours; the interval (or, without it, the usage start) tells them apart
     unique_key=("identity_line_item_id", "coalesce(identity_time_interval, cast(line_item_usage_start_date as varchar))"),
