@@ -13,7 +13,13 @@ import pytest
 
 from dagster_project.ingest import aws_cur
 from tests.helpers import query
-from tests.real_exports import REAL, assert_completed, assert_file_conserved, run_real, validator_unexpected
+from tests.real_exports import (
+    REAL,
+    assert_completed,
+    assert_file_conserved,
+    run_real,
+    validator_unexpected,
+)
 
 PARQUET = "aws_cur/Oct2018-WorkshopCUR-00001.snappy.parquet"
 CSV = "aws_cur/sample-anonymous-aws-export-dataset.csv"
@@ -192,3 +198,27 @@ def test_athena_tag_columns_are_tag_keys():
     assert aws_cur.tag_key("resource_tags_aws_created_by") == "aws_created_by"
     assert aws_cur.tag_key("resourceTags/user:tenant") == "user_tenant"
     assert aws_cur.tag_key("resource_tags") is None and aws_cur.tag_key("resource_tags_user_") is None
+
+
+def test_commitment_fee_without_amortization_columns_falls_back_to_billed(tmp_path):
+    """Neither real file has such a fee (their RIFee rows carry reservation_unused_*): a written one."""
+    from tests.helpers import run_pipeline
+
+    landing = tmp_path / "landing" / "aws_cur"
+    landing.mkdir(parents=True)
+    header = ["identity/LineItemId", "identity/TimeInterval", "bill/PayerAccountId", "bill/BillingPeriodStartDate",
+              "lineItem/UsageAccountId", "lineItem/LineItemType", "lineItem/UsageStartDate", "lineItem/UsageEndDate",
+              "lineItem/ProductCode", "lineItem/CurrencyCode", "lineItem/UnblendedCost", "savingsPlan/UsedCommitment"]
+    period = ["2024-03-01T00:00:00Z/2024-04-01T00:00:00Z", "111111111111", "2024-03-01T00:00:00Z", "222222222222"]
+    rows = [["ri-fee", *period, "RIFee", "2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z", "AmazonEC2", "USD", "22.32", ""],
+            ["sp-fee", *period, "SavingsPlanRecurringFee", "2024-03-01T00:00:00Z", "2024-04-01T00:00:00Z",
+             "ComputeSavingsPlans", "USD", "7.5", ""]]
+    with open(landing / "fees.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([header, *rows])
+    warehouse = tmp_path / "wh" / "finops.duckdb"
+    run_pipeline(tmp_path / "landing", warehouse)
+    got = query(warehouse, """
+        select x_line_item_type, EffectiveCost, BilledCost, x_is_effective_cost_fallback from marts.focus_costs
+        where x_source = 'aws_cur' order by 1""")
+    assert got == [("RIFee", Decimal("22.32"), Decimal("22.32"), True),
+                   ("SavingsPlanRecurringFee", Decimal("7.5"), Decimal("7.5"), True)]

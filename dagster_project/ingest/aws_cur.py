@@ -8,7 +8,13 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import (
-    IngestError, SourceSpec, check_casts, projection_sql, quote_ident, reader_sql, sql_literal,
+    IngestError,
+    SourceSpec,
+    check_casts,
+    projection_sql,
+    quote_ident,
+    reader_sql,
+    sql_literal,
 )
 
 MONEY = "decimal(38, 10)"
