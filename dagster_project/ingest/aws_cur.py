@@ -7,7 +7,15 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, check_casts, projection_sql, quote_ident, reader_sql
+from dagster_project.ingest.base import (
+    IngestError,
+    SourceSpec,
+    check_casts,
+    projection_sql,
+    quote_ident,
+    reader_sql,
+    sql_literal,
+)
 
 MONEY = "decimal(38, 10)"
 TS = "timestamp"
@@ -86,6 +94,26 @@ LEGACY_RENAMES = {
 }
 
 
+# Athena-layout tag columns (the CUR's parquet for Athena, legacy CUR): one column per tag key,
+# `resource_tags_user_<key>` / `resource_tags_aws_<key>`. They become the keys `user_<key>` /
+# `aws_<key>` of resource_tags, as CUR 2.0's map and legacy `resourceTags/user:<key>` do.
+ATHENA_TAG_PREFIXES = ("resource_tags_user_", "resource_tags_aws_")
+
+
+def tag_key(column: str) -> str | None:
+    """The resource_tags key a per-tag column of the file carries, or None for other columns.
+
+    `resourceTags/user:tenant` -> `user_tenant`; `resource_tags_user_tenant` -> `user_tenant`.
+    The key comes from a file header: callers must quote it (sql_literal) before it goes into SQL.
+    """
+    if column.startswith("resourceTags/"):
+        return column.split("/", 1)[1].replace(":", "_")
+    lowered = column.strip().lower()
+    if lowered.startswith(ATHENA_TAG_PREFIXES) and lowered not in ATHENA_TAG_PREFIXES:
+        return lowered[len("resource_tags_"):]
+    return None
+
+
 def normalize_name(name: str) -> str:
     """`lineItem/UnblendedCost` -> `line_item_unblended_cost`; CUR 2.0 names pass through."""
     if "/" not in name:
@@ -125,11 +153,12 @@ def file_projection(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, l
     file_cols = [(row[0], row[1]) for row in described]
     native = {}
     available: dict[str, str] = {}
-    legacy_tags: list[tuple[str, str]] = []
+    tag_columns: list[tuple[str, str]] = []
     tags_are_map = False
     for col, dtype in file_cols:
-        if col.startswith("resourceTags/"):
-            legacy_tags.append((col.split("/", 1)[1].replace(":", "_"), quote_ident(col)))
+        key = tag_key(col)
+        if key is not None:
+            tag_columns.append((key, quote_ident(col)))
             continue
         norm = normalize_name(col)
         if norm == "resource_tags":
@@ -150,9 +179,13 @@ def file_projection(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, l
         if norm not in available:
             available[norm] = quote_ident(col)
             native[norm] = dtype.upper()
-    if legacy_tags and "resource_tags" not in available:
-        entries = ", ".join(f"{{'key': '{k}', 'value': {c}}}" for k, c in legacy_tags)
-        available["resource_tags"] = f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.value is not null and e.value <> '')))"
+    if tag_columns and "resource_tags" not in available:
+        # keys come from the file's headers: quoted as literals, never pasted into the SQL (issue #19);
+        # an empty value is a key absent on that resource, not a tag
+        entries = ", ".join(f"{{'key': {sql_literal(k)}, 'value': cast({c} as varchar)}}" for k, c in tag_columns)
+        available["resource_tags"] = (
+            f"to_json(map_from_entries(list_filter([{entries}], lambda e: e.value is not null and e.value <> '')))"
+        )
     missing = [c for c in REQUIRED if c not in available]
     if missing:
         raise IngestError(f"missing required column(s): {', '.join(missing)}")
@@ -196,7 +229,16 @@ SPEC = SourceSpec(
         # a required column present but empty on some rows (the period has its own check):
         # checked here, in the scan the row checks make anyway, instead of a not-null test
         # on the staging model that would stop the whole dbt build for one bad file
-        *((f"{col} is null", f"{col} is empty") for col in REQUIRED if col != "bill_billing_period_start_date"),
+        # text that is only blanks is as empty as null: it would reach FOCUS-mandatory columns
+        # (BillingAccountId, ServiceName, BillingCurrency, ...) as '' where FOCUS wants a value
+        *((f"{col} is null" if dtype != "varchar" else f"nullif(trim({col}), '') is null", f"{col} is empty")
+          for col, dtype in COLUMNS if col in REQUIRED and col != "bill_billing_period_start_date"),
+        # the FOCUS-mandatory EffectiveCost of commitment-covered usage is the amortized cost AWS
+        # writes beside it; without it the row has none (the fees have a documented fallback, these do not)
+        ("line_item_line_item_type = 'DiscountedUsage' and reservation_effective_cost is null",
+         "DiscountedUsage without reservation_effective_cost (its EffectiveCost)"),
+        ("line_item_line_item_type = 'SavingsPlanCoveredUsage' and savings_plan_savings_plan_effective_cost is null",
+         "SavingsPlanCoveredUsage without savings_plan_savings_plan_effective_cost (its EffectiveCost)"),
     ),
     # an id repeats across hours; the interval (or, without it, the usage start) tells them apart
     unique_key=("identity_line_item_id", "coalesce(identity_time_interval, cast(line_item_usage_start_date as varchar))"),

@@ -80,6 +80,7 @@
         ('x_account_key', text),
         ('x_usage_tokens', quantity_type()),
         ('x_model', text),
+        ('x_is_effective_cost_fallback', dbt.type_boolean()),
     ]) }}
 {%- endmacro %}
 

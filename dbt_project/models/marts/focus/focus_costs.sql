@@ -32,7 +32,8 @@ final as (
         x_account_key_type,
         x_account_key,
         x_usage_tokens,
-        x_model
+        x_model,
+        x_is_effective_cost_fallback
     from charges
 
 )

@@ -61,6 +61,41 @@ priced as (
 
 ),
 
+costed as (
+
+    select
+        priced.*,
+        -- ContractedCost is the cost at the account's negotiated rates. A Spot row (and any row
+        -- AWS writes without line_item_unblended_rate) has no rate: its unblended cost is that
+        -- cost, and ContractedUnitPrice stays null (FOCUS allows it; ContractedCost-C-006-C)
+        case
+            when is_priced and unblended_rate is not null then cast(unblended_rate * usage_amount as {{ money_type() }})
+            when is_priced then unblended_cost
+            else billed_cost
+        end as contracted_cost,
+        -- the public price, else the account's own (a fee, CloudTrail's free tier have no public rate)
+        case when is_priced then abs(coalesce(public_on_demand_rate, unblended_rate)) end as list_unit_price,
+        -- the amortized (effective) cost of a commitment fee is its unused part; a file without the
+        -- savings_plan_* / reservation_* columns, or with them empty on the row, cannot say what it
+        -- is: the fee's billed cost is used instead and the row is flagged
+        case
+            when line_item_type = 'SavingsPlanRecurringFee'
+                then savings_plan_total_commitment_to_date is null or savings_plan_used_commitment is null
+            when line_item_type = 'RIFee'
+                then reservation_unused_amortized_upfront_fee is null and reservation_unused_recurring_fee is null
+            else false
+        end as is_effective_cost_fallback,
+        -- Spot: pricing_purchase_option says so; older files leave it empty and only the usage
+        -- type (`...SpotUsage:<type>`) or the operation (`RunInstances:SV<nnn>`) tell
+        coalesce(
+            purchase_option = 'Spot',
+            usage_type like '%SpotUsage%' or operation like 'RunInstances:SV%',
+            false
+        ) as is_spot
+    from priced
+
+),
+
 mapped as (
 
     select
@@ -99,14 +134,12 @@ mapped as (
         case when priced.is_consumption then coalesce(units.focus_unit, priced.pricing_unit) end as ConsumedUnit,
         -- unit prices are non-negative: a negation carries its sign on the quantity
         case when priced.is_priced then abs(priced.unblended_rate) end as ContractedUnitPrice,
-        case
-            when priced.is_priced then cast(priced.unblended_rate * priced.usage_amount as {{ money_type() }})
-            else priced.billed_cost
-        end as ContractedCost,
+        priced.contracted_cost as ContractedCost,
         case
             when priced.line_item_type = 'DiscountedUsage' then priced.reservation_effective_cost
             when priced.line_item_type = 'SavingsPlanCoveredUsage' then priced.savings_plan_effective_cost
             when priced.line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') then 0
+            when priced.is_effective_cost_fallback then priced.billed_cost
             when priced.line_item_type = 'SavingsPlanRecurringFee'
                 then priced.savings_plan_total_commitment_to_date - priced.savings_plan_used_commitment
             when priced.line_item_type = 'RIFee'
@@ -118,19 +151,20 @@ mapped as (
         priced.invoice_id as InvoiceId,
         -- AWS issues the invoice for its own services (BilledCost-C-005: issuer = provider)
         'AWS' as InvoiceIssuerName,
-        case when priced.is_priced then abs(coalesce(priced.public_on_demand_rate, priced.unblended_rate)) end as ListUnitPrice,
+        priced.list_unit_price as ListUnitPrice,
+        -- without any unit price the list cost is the contracted cost (FOCUS ListCost-C-006-C)
         case
-            when priced.is_priced
+            when priced.list_unit_price is not null
                 then cast(
-                    abs(coalesce(priced.public_on_demand_rate, priced.unblended_rate))
+                    priced.list_unit_price
                     * case when priced.unblended_rate < 0 then -priced.usage_amount else priced.usage_amount end
                     as {{ money_type() }})
-            else priced.billed_cost
+            else priced.contracted_cost
         end as ListCost,
         case
             when not priced.is_priced then null
             when priced.line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation', 'RIFee', 'SavingsPlanRecurringFee') then 'Committed'
-            when priced.purchase_option = 'Spot' then 'Dynamic'
+            when priced.is_spot then 'Dynamic'
             else 'Standard'
         end as PricingCategory,
         case
@@ -158,8 +192,9 @@ mapped as (
         priced.file_id as x_file_id,
         priced.line_item_type as x_line_item_type,
         'aws_account' as x_account_key_type,
-        priced.usage_account_id as x_account_key
-    from priced
+        priced.usage_account_id as x_account_key,
+        priced.is_effective_cost_fallback as x_is_effective_cost_fallback
+    from costed as priced
     left join services
         on priced.product_code = services.product_code
     left join regions
