@@ -90,12 +90,19 @@ mapped as (
     select
         priced.availability_zone as AvailabilityZone,
         priced.billed_cost as BilledCost,
-        -- MCA invoices per billing profile, EA per enrollment
-        case when priced.agreement_type = 'MCA' then coalesce(priced.billing_profile_id, priced.billing_account_id)
+        -- MCA and partner (MPA) files invoice per billing profile, EA per enrollment; the loader
+        -- fills billing_account_id of partner and legacy pay-as-you-go files (ingest/azure_cost.py)
+        case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_id, priced.billing_account_id)
             else priced.billing_account_id end as BillingAccountId,
-        case when priced.agreement_type = 'MCA' then coalesce(priced.billing_profile_name, priced.billing_account_name)
+        case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_name, priced.billing_account_name)
             else priced.billing_account_name end as BillingAccountName,
-        case when priced.agreement_type = 'MCA' then 'Billing Profile' else 'Billing Account' end as BillingAccountType,
+        case
+            when priced.agreement_type = 'MCA' then 'Billing Profile'
+            when priced.agreement_type = 'MPA' and priced.billing_profile_id is not null then 'Billing Profile'
+            when priced.agreement_type = 'MPA' then 'Partner Customer'
+            when priced.agreement_type = 'PAYG' then 'Subscription'
+            else 'Billing Account'
+        end as BillingAccountType,
         priced.billing_currency as BillingCurrency,
         coalesce(
             {{ dbt.dateadd('day', 1, 'priced.billing_period_last_day_at') }},
