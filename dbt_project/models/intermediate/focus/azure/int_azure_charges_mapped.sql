@@ -79,7 +79,8 @@ priced as (
         categorized.*,
         charge_category in ('Usage', 'Purchase') and charge_class is null as is_priced,
         charge_category = 'Usage' and charge_class is null and charge_type_key = 'usage' as is_consumption,
-        cast(unit_price * fx_to_billing as {{ money_type() }}) as contracted_unit_price,
+        -- partner (MPA) files carry no UnitPrice: their effectivePrice is the price agreed
+        cast(coalesce(unit_price, effective_price) * fx_to_billing as {{ money_type() }}) as contracted_unit_price,
         cast(coalesce(payg_price, unit_price) * fx_to_billing as {{ money_type() }}) as list_unit_price
     from categorized
 
@@ -157,7 +158,7 @@ mapped as (
             else 'Standard'
         end as PricingCategory,
         priced.pricing_currency as PricingCurrency,
-        case when priced.pricing_currency is not null and priced.is_priced then priced.unit_price end
+        case when priced.pricing_currency is not null and priced.is_priced then coalesce(priced.unit_price, priced.effective_price) end
             as PricingCurrencyContractedUnitPrice,
         case
             when priced.pricing_currency is null then null
