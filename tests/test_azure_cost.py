@@ -199,4 +199,5 @@ def test_rows_and_billed_cost_conserved_per_file(azure_run, path, rows, billed, 
 
 def test_a_file_without_cost_is_quarantined(azure_run):
     assert query(azure_run["warehouse"], "select status, reason from ops.ingest_files where path = ?", [NO_COST])[0] == (
-        "quarantined", "missing required column(s): cost_in_billing_currency")
+        "quarantined", "missing required column(s): cost_in_billing_currency "
+        "(not an EA, MCA, partner or legacy pay-as-you-go cost-details layout)")

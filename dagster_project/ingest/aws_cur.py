@@ -8,9 +8,11 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import (
+    CSV_STRICT,
     IngestError,
     SourceSpec,
     check_casts,
+    csv_options,
     projection_sql,
     quote_ident,
     reader_sql,
@@ -130,7 +132,8 @@ def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
     """Expose the file as the temp view `_file`."""
     fmt = "parquet" if path.name.lower().endswith(".parquet") else "csv"
     try:
-        conn.execute(f"create or replace temp view _file as select * from {reader_sql(path)}")
+        opts = csv_options(conn, path) if fmt == "csv" else CSV_STRICT
+        conn.execute(f"create or replace temp view _file as select * from {reader_sql(path, opts)}")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
     return fmt

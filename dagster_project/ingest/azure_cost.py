@@ -5,6 +5,19 @@ MCA files camelCase (`costInBillingCurrency`, `billingCurrency`, `resourceGroupN
 `invoiceId`, `pricingCurrency`): both load into one raw table with snake_case names. Dates come
 in the exporter's format (MM/DD/YYYY, or ISO); `Tags` may lack its braces.
 
+Two more layouts load into the same columns (`agreement_type` says which one a row came from):
+- partner / CSP (Microsoft Partner Agreement) camelCase sets with `partnerName`,
+  `customerTenantId`, often without `billingAccountId`: BillingAccountId is the first of
+  billingAccountId, billingProfileId (what MCA/MPA invoice by), partnerTenantId (the partner's
+  billing tenant) and customerTenantId (the customer the partner invoices, the only billing
+  identifier a customer-scoped partner export carries). `agreement_type` 'MPA'.
+- legacy pay-as-you-go (MOSP) usage details of the Consumption API: PreTaxCost (the cost before
+  tax, in the billing currency), SubscriptionGuid, UsageDateTime, UsageQuantity, ResourceRate,
+  InstanceId, Currency, no ChargeType (every row is usage) and no billing account: a MOSP
+  subscription is billed on its own, so BillingAccountId is the subscription. `agreement_type`
+  'PAYG'.
+A file that still lacks a required column after these is quarantined naming the columns.
+
 Rows are mapped one to one. The billed cost of a row is CostInBillingCurrency, except for usage
 covered by a reservation or savings plan and for UnusedReservation/UnusedSavingsPlan rows of the
 amortized dataset: their cost was billed on the commitment's purchase, so it counts as
@@ -17,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, csv_options, duckdb_path, cast_expr, check_casts, quote_ident
 from dagster_project.ingest.tags import invalid_object_count_sql, object_from_text_sql
 
 MONEY = "decimal(38, 10)"
@@ -81,13 +94,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "usage_date": ("date", "usagedatetime"),
     "billing_period_start_date": ("billingperiodstartdate",),
     "billing_period_end_date": ("billingperiodenddate",),
-    "billing_account_id": ("billingaccountid",),
+    "billing_account_id": ("billingaccountid", "billingprofileid", "partnertenantid", "customertenantid", "subscriptionguid"),
     "billing_account_name": ("billingaccountname",),
     "billing_profile_id": ("billingprofileid",),
     "billing_profile_name": ("billingprofilename",),
     "invoice_id": ("invoiceid",),
     "invoice_section_name": ("invoicesectionname", "departmentname"),
-    "subscription_id": ("subscriptionid",),
+    "subscription_id": ("subscriptionid", "subscriptionguid"),
     "subscription_name": ("subscriptionname",),
     "resource_group": ("resourcegroup", "resourcegroupname"),
     "resource_id": ("resourceid", "instanceid"),
@@ -105,11 +118,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "service_family": ("servicefamily",),
     "consumed_service": ("consumedservice",),
     "unit_of_measure": ("unitofmeasure",),
-    "quantity": ("quantity",),
+    "quantity": ("quantity", "usagequantity"),
     "effective_price": ("effectiveprice",),
-    "unit_price": ("unitprice",),
+    "unit_price": ("unitprice", "resourcerate"),
     "payg_price": ("paygprice",),
-    "cost_in_billing_currency": ("costinbillingcurrency", "cost"),
+    "cost_in_billing_currency": ("costinbillingcurrency", "cost", "pretaxcost"),
     "cost_in_pricing_currency": ("costinpricingcurrency",),
     "payg_cost_in_billing_currency": ("paygcostinbillingcurrency",),
     "exchange_rate_pricing_to_billing": ("exchangeratepricingtobilling",),
@@ -129,6 +142,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "tags": ("tags",),
     "additional_info": ("additionalinfo",),
 }
+# columns that mark a layout (lowercased file names)
+PARTNER_MARKERS = ("partnername", "partnertenantid", "customertenantid", "resellername")
+PAYG_MARKERS = ("pretaxcost", "subscriptionguid")
 DATE_COLUMNS = ("usage_date", "billing_period_start_date", "billing_period_end_date")
 
 REQUIRED = ("usage_date", "billing_account_id", "subscription_id", "charge_type", "cost_in_billing_currency", "billing_currency")
@@ -165,8 +181,8 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     name = path.name.lower()
     if not name.endswith((".csv", ".csv.gz")):
         raise IngestError(f"unsupported file type: {path.name}")
-    rel = "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)"
     params = [duckdb_path(path)]
+    rel = f"read_csv($1, {csv_options(conn, path)})"
     try:
         file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]
     except duckdb.Error as exc:
@@ -179,12 +195,18 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         found = next((by_lower[a] for a in aliases if a in by_lower), None)
         if found:
             available[raw_name] = f"nullif(trim({quote_ident(found)}), '')"
+    is_payg = any(c in by_lower for c in PAYG_MARKERS)
+    if is_payg and "charge_type" not in available:
+        # the legacy usage-details set has no ChargeType: every row is usage
+        available["charge_type"] = "'Usage'"
     missing = [c for c in REQUIRED if c not in available]
     if missing:
-        raise IngestError(f"missing required column(s): {', '.join(missing)}")
+        raise IngestError(f"missing required column(s): {', '.join(missing)} "
+                          "(not an EA, MCA, partner or legacy pay-as-you-go cost-details layout)")
     # MCA exports carry invoice and pricing-currency columns that EA exports lack
     is_mca = any(c in by_lower for c in ("invoiceid", "costinpricingcurrency", "pricingcurrency"))
-    available["agreement_type"] = "'MCA'" if is_mca else "'EA'"
+    is_partner = any(c in by_lower for c in PARTNER_MARKERS)
+    available["agreement_type"] = "'PAYG'" if is_payg else "'MPA'" if is_partner else "'MCA'" if is_mca else "'EA'"
     try:
         fmt = _date_format(conn, [available[c] for c in DATE_COLUMNS if c in available], rel, params)
         typed = dict(available)

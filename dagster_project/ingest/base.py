@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,13 +117,78 @@ def duckdb_path(path: Path | str) -> str:
     return "".join(_GLOB_ESCAPES.get(ch, ch) for ch in str(path))
 
 
-def reader_sql(path: Path) -> str:
-    """The DuckDB table function reading one landed file (csv values all as text)."""
+# read_csv options: DuckDB's sniffer in strict mode (the default), or, for a file Python's csv
+# module reads as well-formed but the sniffer rejects (a last line ending LF where the others end
+# CRLF), the RFC 4180 dialect spelled out with strict mode off.
+CSV_STRICT = "header = true, all_varchar = true, compression = 'auto', strict_mode = true"
+CSV_RFC4180 = ("header = true, all_varchar = true, compression = 'auto', strict_mode = false, "
+               "delim = ',', quote = '\"', escape = '\"'")
+
+
+def _open_text(path: Path):
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace", newline="")
+    return open(path, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def csv_header_width(path: Path) -> int:
+    """Fields in the header record, as Python's csv module reads it (0 for an empty file)."""
+    with _open_text(path) as fh:
+        return len(next(csv.reader(fh), []))
+
+
+def csv_scan(path: Path) -> int:
+    """Data records of a CSV read with Python's csv module (RFC 4180, any line endings); an
+    IngestError naming the line and what is wrong when the file is malformed."""
+    csv.field_size_limit(2**31 - 1)
+    with _open_text(path) as fh:
+        reader = csv.reader(fh, strict=True)
+        rows, width = 0, None
+        try:
+            for record in reader:
+                if not record:  # a blank line is no record (DuckDB skips it too)
+                    continue
+                if width is None:
+                    width = len(record)
+                    continue
+                if len(record) != width:
+                    raise IngestError(f"malformed csv: line {reader.line_num}: {len(record)} field(s), header has {width}")
+                rows += 1
+        except csv.Error as exc:
+            raise IngestError(f"malformed csv: line {reader.line_num}: {exc}") from exc
+    return rows
+
+
+def csv_options(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """The read_csv options that read this file as Python's csv module does, checked once per
+    file where a source stages it: DuckDB's sniffer when it agrees with the header, else the
+    spelled-out RFC 4180 dialect after a full scan (a malformed file is quarantined with the
+    line and what is wrong, never read into shifted or merged columns)."""
+    header = csv_header_width(path)
+    try:
+        described = conn.execute(f"describe select * from read_csv($1, {CSV_STRICT})", [duckdb_path(path)]).fetchall()
+        if len(described) == header:
+            return CSV_STRICT
+    except duckdb.Error:
+        pass
+    rows = csv_scan(path)
+    try:
+        read = conn.execute(f"select count(*) from read_csv($1, {CSV_RFC4180})", [duckdb_path(path)]).fetchone()[0]
+    except duckdb.Error as exc:
+        raise IngestError(f"cannot read csv file: {str(exc).splitlines()[0]}") from exc
+    if read != rows:
+        raise IngestError(f"cannot read csv file: DuckDB reads {read} record(s) where Python's csv module reads {rows}")
+    return CSV_RFC4180
+
+
+def reader_sql(path: Path, csv_opts: str = CSV_STRICT) -> str:
+    """The DuckDB table function reading one landed file (csv values all as text; `csv_opts`
+    from csv_options when the file is being staged)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return f"read_parquet({sql_literal(duckdb_path(path))})"
     if name.endswith((".csv", ".csv.gz")):
-        return f"read_csv({sql_literal(duckdb_path(path))}, header = true, all_varchar = true, compression = 'auto')"
+        return f"read_csv({sql_literal(duckdb_path(path))}, {csv_opts})"
     raise IngestError(f"unsupported file type: {path.name}")
 
 

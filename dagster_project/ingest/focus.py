@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, csv_options, duckdb_path, cast_expr, check_casts, quote_ident
 
 MONEY = "decimal(38, 10)"
 TS = "timestamp"
@@ -122,12 +122,12 @@ def detect_version(present: set[str]) -> str:
     return "1.0"
 
 
-def _reader(path: Path) -> tuple[str, str]:
+def _reader(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str]:
     name = path.name.lower()
     if name.endswith(".parquet"):
         return "read_parquet($1)", "parquet"
     if name.endswith((".csv", ".csv.gz")):
-        return "read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)", "csv"
+        return f"read_csv($1, {csv_options(conn, path)})", "csv"
     raise IngestError(f"unsupported file type: {path.name}")
 
 
@@ -139,7 +139,7 @@ def _text(col: str) -> str:
 
 
 def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    rel, fmt = _reader(path)
+    rel, fmt = _reader(conn, path)
     params = [duckdb_path(path)]
     try:
         file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]

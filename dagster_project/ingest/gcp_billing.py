@@ -1,4 +1,5 @@
-"""GCP Cloud Billing detailed export rows, as exported from BigQuery: JSONL (optionally .gz) or parquet.
+"""GCP Cloud Billing detailed export rows, as exported from BigQuery: JSON (newline-delimited, a JSON
+array of rows or a single pretty-printed row object; optionally .gz) or parquet.
 
 The export nests most fields (`service`, `sku`, `project`, `labels[]`, `credits[]`, `usage`,
 `location`, `invoice`, `price`, `resource`). Loading flattens them and stages each credit as a
@@ -116,8 +117,10 @@ def _reader(path: Path) -> tuple[str, str]:
     if name.endswith(".parquet"):
         return "read_parquet($1)", "parquet"
     if name.endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz", ".ndjson")):
-        # depth 1: every top-level field arrives as JSON, nested ones are read by path below
-        return "read_json($1, format = 'newline_delimited', maximum_depth = 1, compression = 'auto')", "json"
+        # depth 1: every top-level field arrives as JSON, nested ones are read by path below.
+        # format 'auto': newline-delimited rows, a JSON array of rows, or one (pretty-printed)
+        # row object as BigQuery's console and `bq show --format=prettyjson` print it
+        return "read_json($1, format = 'auto', maximum_depth = 1, compression = 'auto')", "json"
     raise IngestError(f"unsupported file type: {path.name}")
 
 

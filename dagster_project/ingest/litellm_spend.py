@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, csv_options, duckdb_path, quote_ident
 from dagster_project.ingest.openai_usage import (
     LINE_COLUMNS,
     build_lines,
@@ -98,10 +98,10 @@ def _read_rows(conn, path: Path) -> str:
     params = [duckdb_path(path)]
     if name.endswith((".csv", ".csv.gz")):
         conn.execute(
-            """
+            f"""
             create or replace temp table _rows as
             select row_number() over () as record_index, *
-            from read_csv($1, header = true, all_varchar = true, compression = 'auto', strict_mode = true)
+            from read_csv($1, {csv_options(conn, path)})
             """,
             params,
         )

@@ -79,7 +79,8 @@ priced as (
         categorized.*,
         charge_category in ('Usage', 'Purchase') and charge_class is null as is_priced,
         charge_category = 'Usage' and charge_class is null and charge_type_key = 'usage' as is_consumption,
-        cast(unit_price * fx_to_billing as {{ money_type() }}) as contracted_unit_price,
+        -- partner (MPA) files carry no UnitPrice: their effectivePrice is the price agreed
+        cast(coalesce(unit_price, effective_price) * fx_to_billing as {{ money_type() }}) as contracted_unit_price,
         cast(coalesce(payg_price, unit_price) * fx_to_billing as {{ money_type() }}) as list_unit_price
     from categorized
 
@@ -90,12 +91,19 @@ mapped as (
     select
         priced.availability_zone as AvailabilityZone,
         priced.billed_cost as BilledCost,
-        -- MCA invoices per billing profile, EA per enrollment
-        case when priced.agreement_type = 'MCA' then coalesce(priced.billing_profile_id, priced.billing_account_id)
+        -- MCA and partner (MPA) files invoice per billing profile, EA per enrollment; the loader
+        -- fills billing_account_id of partner and legacy pay-as-you-go files (ingest/azure_cost.py)
+        case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_id, priced.billing_account_id)
             else priced.billing_account_id end as BillingAccountId,
-        case when priced.agreement_type = 'MCA' then coalesce(priced.billing_profile_name, priced.billing_account_name)
+        case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_name, priced.billing_account_name)
             else priced.billing_account_name end as BillingAccountName,
-        case when priced.agreement_type = 'MCA' then 'Billing Profile' else 'Billing Account' end as BillingAccountType,
+        case
+            when priced.agreement_type = 'MCA' then 'Billing Profile'
+            when priced.agreement_type = 'MPA' and priced.billing_profile_id is not null then 'Billing Profile'
+            when priced.agreement_type = 'MPA' then 'Partner Customer'
+            when priced.agreement_type = 'PAYG' then 'Subscription'
+            else 'Billing Account'
+        end as BillingAccountType,
         priced.billing_currency as BillingCurrency,
         coalesce(
             {{ dbt.dateadd('day', 1, 'priced.billing_period_last_day_at') }},
@@ -150,7 +158,7 @@ mapped as (
             else 'Standard'
         end as PricingCategory,
         priced.pricing_currency as PricingCurrency,
-        case when priced.pricing_currency is not null and priced.is_priced then priced.unit_price end
+        case when priced.pricing_currency is not null and priced.is_priced then coalesce(priced.unit_price, priced.effective_price) end
             as PricingCurrencyContractedUnitPrice,
         case
             when priced.pricing_currency is null then null
