@@ -41,7 +41,8 @@ matched as (
             when 'output_audio' then prices.output_audio_per_1m
             when 'web_search' then prices.web_search_per_1m
         end as unit_price_per_1m,
-        case lines.token_type
+        -- null when no price row matched
+        case when prices.price_id is not null then case lines.token_type
             when 'input' then 'input_per_1m'
             when 'cached_input' then 'cached_input_per_1m'
             when 'cache_write_5m' then 'cache_write_5m_per_1m'
@@ -55,7 +56,7 @@ matched as (
             when 'input_audio' then 'input_audio_per_1m'
             when 'output_audio' then 'output_audio_per_1m'
             when 'web_search' then 'web_search_per_1m'
-        end as price_basis
+        end end as price_basis
     from lines
     left join prices
         on lines.provider = prices.provider
