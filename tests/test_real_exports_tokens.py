@@ -22,7 +22,7 @@ UNKNOWN_MODEL = "(unknown: fetch with group_by=model)"
 # Anthropic pricing page, Claude Sonnet 4 (USD per MTok) and web search (10 USD per 1,000 searches)
 SONNET_4 = {"input": Decimal("3.00"), "cache_write_5m": Decimal("3.75"), "cache_write_1h": Decimal("6.00"),
             "cached_input": Decimal("0.30"), "output": Decimal("15.00")}
-WEB_SEARCH_PER_SEARCH = Decimal("10") / Decimal("1000")
+WEB_SEARCH_PER_SEARCH = Decimal(10) / Decimal(1000)
 
 
 def results(rel: str) -> list[dict]:
@@ -75,7 +75,7 @@ def test_openai_null_model_is_a_visible_unpriced_alerted_line(openai_run):
     assert all(v[3] is None for v in got.values())
     focus = query(openai_run, """select count(*), sum(BilledCost), min(x_line_item_type) from marts.focus_costs
                                  where x_source = 'openai_usage'""")
-    assert focus == [(4, Decimal("0"), "UnpricedTokenUsage")]
+    assert focus == [(4, Decimal(0), "UnpricedTokenUsage")]
     alerts = query(openai_run, "select severity, message from ops.alerts where check_name = 'ungrouped_token_usage'")
     assert len(alerts) == 1 and alerts[0][0] == "warn"
     assert "fetch with group_by=model" in alerts[0][1] and "1,500 token(s)" in alerts[0][1]

@@ -32,9 +32,9 @@ def ungrouped_message(rows: list[tuple]) -> str:
     if not rows:
         return "every token line names its model"
     tokens = sum(r[3] for r in rows)
-    lines = [f"{tokens:,} token(s) in {len(rows)} file(s) have no model and are UNPRICED: "
-             "fetch with group_by=model (OpenAI: group_by=model,project_id,api_key_id,batch,service_tier; "
-             "Anthropic: group_by[]=model)."]
+    lines = [(f"{tokens:,} token(s) in {len(rows)} file(s) have no model and are UNPRICED: "
+              "fetch with group_by=model (OpenAI: group_by=model,project_id,api_key_id,batch,service_tier; "
+              "Anthropic: group_by[]=model).")]
     for source, file, n, t, first, last in rows:
         lines.append(f"- {source} {file}: {t:,} token(s) on {n} line(s), {first}..{last}")
     lines.append("Without project_id/api_key_id the tokens are 'unallocated'; without batch/service_tier they are "

@@ -330,8 +330,8 @@ SPEC = SourceSpec(
     description="OpenAI organization usage API pages (completions), as token lines",
     row_checks=(
         ("parts_mismatch_tokens <> 0",
-         "token parts do not match the page's totals (input_uncached + input_cached + input_cache_write must equal "
-         "input_tokens; the text/audio/image breakdowns may not exceed input_tokens / output_tokens)"),
+         ("token parts do not match the page's totals (input_uncached + input_cached + input_cache_write must equal "
+          "input_tokens; the text/audio/image breakdowns may not exceed input_tokens / output_tokens)")),
     ),
     # a page delivered twice in one file would count its tokens twice
     unique_key=("bucket_start_time", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier", "token_type"),
