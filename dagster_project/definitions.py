@@ -16,6 +16,7 @@ from dagster_project.checks.schema_drift import (
     unknown_line_item_types,
 )
 from dagster_project.checks.spikes import daily_cost_spikes
+from dagster_project.checks.tokens import ungrouped_token_usage
 from dagster_project.jobs import landing_files_sensor, nightly_job, nightly_schedule
 from dagster_project.resources import build_resources
 from dagster_project.sensors import run_failure_alert_sensor
@@ -24,7 +25,7 @@ defs = dg.Definitions(
     assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
-                  fx_rates_carried_forward],
+                  fx_rates_carried_forward, ungrouped_token_usage],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor, run_failure_alert_sensor],

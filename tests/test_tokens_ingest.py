@@ -71,10 +71,15 @@ def test_openai_input_tokens_include_cached_ones_so_input_lines_exclude_them(con
 
 
 def test_openai_result_with_more_cached_than_input_tokens_is_quarantined(conn, tmp_path):
+    # parts (200 cached) exceed the total (100 input): every line of the result carries the
+    # excess, which the source's row check turns into a quarantine with its reason
     page = openai_page({"2026-10-15": [openai_result("gpt-4o", "p", "k", 100, 200, 5, 1)]})
     path = write_json(tmp_path / "openai_usage" / "bad.json", page)
-    with pytest.raises(IngestError, match="negative token counts"):
-        SOURCES["openai_usage"].stage(conn, path)
+    spec = SOURCES["openai_usage"]
+    spec.stage(conn, path)
+    (condition, reason), = spec.row_checks
+    assert conn.execute(f"select count(*), min(parts_mismatch_tokens) from _incoming where {condition}").fetchone() == (2, 100)  # cached_input and output (input is 0)
+    assert reason.startswith("token parts do not match the page's totals")
 
 
 def test_a_record_without_tokens_keeps_one_line_for_its_requests(conn, tmp_path):

@@ -9,8 +9,11 @@ and `results[]` carrying `uncached_input_tokens`, `cache_read_input_tokens`,
 
 Anthropic lists each kind of input apart (unlike OpenAI, nothing is included in another
 count), so each becomes its own token line: `input`, `cached_input` (cache reads),
-`cache_write_5m`, `cache_write_1h`, `output`. The report has no request counts: `requests`
-is null. Cost report pages (`amount` in cents) are quarantined with the reason, as for OpenAI.
+`cache_write_5m`, `cache_write_1h`, `output`; their tokens are the report's counts exactly.
+Web search requests (server_tool_use.web_search_requests) are billed per search, not per
+token: they become a line of type `web_search` whose `tokens` column holds the NUMBER OF
+SEARCHES (priced per search in dbt, ConsumedUnit Requests, never counted as tokens in the token
+marts). The report has no request counts: `requests` is null. Cost report pages (`amount` in cents) are quarantined with the reason, as for OpenAI.
 """
 
 from __future__ import annotations
@@ -51,9 +54,7 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("web_search_requests", "bigint"),
 )
 CARRIED = ("organization_id", "bucket_starting_at", "bucket_ending_at", "workspace_id", "api_key_id", "model", "service_tier", "context_window")
-COLUMNS: tuple[tuple[str, str], ...] = (
-    tuple((n, t) for n, t in RECORD_COLUMNS if n in CARRIED) + LINE_COLUMNS + (("web_search_requests", "bigint"),)
-)
+COLUMNS: tuple[tuple[str, str], ...] = tuple((n, t) for n, t in RECORD_COLUMNS if n in CARRIED) + LINE_COLUMNS
 
 REQUIRED_RESULT_FIELDS = ("uncached_input_tokens", "output_tokens")
 
@@ -63,6 +64,8 @@ TOKEN_LINES = (
     ("cache_write_5m", "coalesce(cache_creation_5m_input_tokens, 0)"),
     ("cache_write_1h", "coalesce(cache_creation_1h_input_tokens, 0)"),
     ("output", "output_tokens"),
+    # searches, not tokens (see the module docstring)
+    ("web_search", "coalesce(web_search_requests, 0)"),
 )
 
 
@@ -98,10 +101,7 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         file_columns = json_keys_seen(conn, "_results", "result")
         build_records(conn, RECORD_COLUMNS, available, "_results")
         set_account(conn, "organization_id", path, SPEC.name)
-        build_lines(
-            conn, TOKEN_LINES, COLUMNS, "cast(null as bigint)", other_lines_requests="cast(null as bigint)",
-            extra_first_line={"web_search_requests": "_records.web_search_requests"},
-        )
+        build_lines(conn, TOKEN_LINES, COLUMNS, "cast(null as bigint)", other_lines_requests="cast(null as bigint)")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read Anthropic usage report page: {first_line(exc)}") from exc
     finally:

@@ -6,11 +6,24 @@ Files sit below `openai_usage/<organization id>/...`; the first folder names the
 (the billing account: the pages themselves do not carry it).
 
 Each result is staged as token lines, one per token type with tokens, so that every raw row
-becomes exactly one FOCUS charge (one SKU per model and token type):
-- `input`: input_tokens - input_cached_tokens. OpenAI's input_tokens INCLUDE the cached ones,
-  so cached tokens are charged once, at the cached price, never also at the input price;
-- `cached_input`: input_cached_tokens; `output`: output_tokens;
-- `input_audio` / `output_audio`: input_audio_tokens / output_audio_tokens.
+becomes exactly one FOCUS charge (one SKU per model and token type). The lines PARTITION the
+page's totals exactly (OpenAI's `input_tokens` is ALL input: cached, cache-write, text, audio
+and image; `output_tokens` includes audio and image output):
+- `input`: input_uncached_tokens when the page gives it, else
+  input_tokens - input_cached_tokens - input_cache_write_tokens;
+- `cached_input`: input_cached_tokens; `input_cache_write`: input_cache_write_tokens
+  (priced at the cache-write price, else at the input price: int_llm_token_lines_priced);
+- `output`: output_tokens.
+So input + cached_input + input_cache_write = input_tokens and output = output_tokens. The
+per-modality breakdowns (input_text/audio/image_tokens, output_*_tokens, input_cached_*_tokens)
+are parts of those totals, never lines of their own (adding them counted 1050 input-side tokens
+for a page saying 1000). They are read only to check the page: `parts_mismatch_tokens` (on every
+line of a result) is how far the input parts miss input_tokens plus how far the breakdowns exceed
+the totals, and a file with any non-zero value is quarantined (SPEC.row_checks). The older page
+shape (no cache-write, uncached or modality fields) reads the same way with those at 0.
+A result fetched without `group_by=model` has `model: null`: it is kept as a visible unpriced
+line (int_llm_token_lines_unioned names it UNKNOWN_MODEL) and the warn check
+`ungrouped_token_usage` alerts "fetch with group_by=model".
 The result's num_model_requests travels on its first line (0 on the others). The pages carry
 no cost: tokens are priced in dbt with the dated price book (seeds/tokens/llm_prices.csv).
 
@@ -59,28 +72,50 @@ RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("service_tier", "varchar"),
     ("input_tokens", "bigint"),
     ("input_cached_tokens", "bigint"),
+    ("input_cache_write_tokens", "bigint"),
+    ("input_uncached_tokens", "bigint"),
     ("output_tokens", "bigint"),
+    # breakdowns by modality: parts of the totals above, read only to check the page
+    ("input_text_tokens", "bigint"),
     ("input_audio_tokens", "bigint"),
+    ("input_image_tokens", "bigint"),
+    ("output_text_tokens", "bigint"),
     ("output_audio_tokens", "bigint"),
+    ("output_image_tokens", "bigint"),
     ("num_model_requests", "bigint"),
 )
 # The raw table: the result's dimensions, then the line. Token totals of the result are not
 # repeated on every line (a sum over lines would count them once per line).
 CARRIED = ("organization_id", "bucket_start_time", "bucket_end_time", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier")
-COLUMNS: tuple[tuple[str, str], ...] = tuple((n, t) for n, t in RECORD_COLUMNS if n in CARRIED) + LINE_COLUMNS
+# 0 on every line of a consistent result (see PARTS_MISMATCH_SQL); not a token count to sum
+CHECK_COLUMNS: tuple[tuple[str, str], ...] = (("parts_mismatch_tokens", "bigint"),)
+COLUMNS: tuple[tuple[str, str], ...] = (
+    tuple((n, t) for n, t in RECORD_COLUMNS if n in CARRIED) + LINE_COLUMNS + CHECK_COLUMNS
+)
 
 USAGE_OBJECT = "organization.usage.completions.result"
 COST_OBJECT = "organization.costs.result"
 REQUIRED_RESULT_FIELDS = ("input_tokens", "output_tokens", "num_model_requests")
 
 # token type, expression over _records, in line order
+# Uncached input when the page does not say: what is left of input_tokens (never below 0, so
+# that a page whose parts exceed its total reaches the row check with its reason).
+UNCACHED_SQL = ("coalesce(input_uncached_tokens, greatest(input_tokens - coalesce(input_cached_tokens, 0) "
+                "- coalesce(input_cache_write_tokens, 0), 0))")
 TOKEN_LINES = (
-    ("input", "input_tokens - coalesce(input_cached_tokens, 0)"),
+    ("input", UNCACHED_SQL),
     ("cached_input", "coalesce(input_cached_tokens, 0)"),
+    ("input_cache_write", "coalesce(input_cache_write_tokens, 0)"),
     ("output", "output_tokens"),
-    ("input_audio", "coalesce(input_audio_tokens, 0)"),
-    ("output_audio", "coalesce(output_audio_tokens, 0)"),
 )
+# How far the result's parts miss its totals: the input parts must add up to input_tokens
+# exactly, and no modality breakdown may exceed its total (a smaller sum is normal: the
+# example page lists 500 of its 1000 input tokens by modality).
+PARTS_MISMATCH_SQL = f"""
+    abs({UNCACHED_SQL} + coalesce(input_cached_tokens, 0) + coalesce(input_cache_write_tokens, 0) - input_tokens)
+    + greatest(coalesce(input_text_tokens, 0) + coalesce(input_audio_tokens, 0) + coalesce(input_image_tokens, 0) - input_tokens, 0)
+    + greatest(coalesce(output_text_tokens, 0) + coalesce(output_audio_tokens, 0) + coalesce(output_image_tokens, 0) - output_tokens, 0)
+"""
 
 
 # --- helpers shared by the LLM usage loaders -------------------------------------------------
@@ -273,6 +308,8 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         file_columns = json_keys_seen(conn, "_results", "result")
         build_records(conn, RECORD_COLUMNS, available, "_results")
         set_account(conn, "organization_id", path, SPEC.name)
+        conn.execute("alter table _records add column parts_mismatch_tokens bigint default 0")
+        conn.execute(f"update _records set parts_mismatch_tokens = {PARTS_MISMATCH_SQL}")
         build_lines(conn, TOKEN_LINES, COLUMNS, "_records.num_model_requests")
     except duckdb.Error as exc:
         raise IngestError(f"cannot read OpenAI usage page: {first_line(exc)}") from exc
@@ -292,6 +329,11 @@ SPEC = SourceSpec(
     cost_sql="cast(null as decimal(38, 10))",
     currency_sql="cast(null as varchar)",
     description="OpenAI organization usage API pages (completions), as token lines",
+    row_checks=(
+        ("parts_mismatch_tokens <> 0",
+         ("token parts do not match the page's totals (input_uncached + input_cached + input_cache_write must equal "
+          "input_tokens; the text/audio/image breakdowns may not exceed input_tokens / output_tokens)")),
+    ),
     # a page delivered twice in one file would count its tokens twice
     unique_key=("bucket_start_time", "project_id", "user_id", "api_key_id", "model", "batch", "service_tier", "token_type"),
 )

@@ -2,7 +2,11 @@
     provider, model (exact name or LIKE pattern) and service tier. cost = tokens x price per 1M
     / 1e6, exact in DECIMAL. A line whose model, tier, day or token type has no price stays
     visible with pricing_status 'unpriced' and a null cost, never 0. Self-hosted lines have no
-    list price ('self_hosted'): their GPU fleet's cost is split by their tokens. -#}
+    list price ('self_hosted'): their GPU fleet's cost is split by their tokens.
+    OpenAI cache-write tokens (input_cache_write) take the model's cache_write_per_1m; a model
+    with none is priced at its input price, since those tokens are prompt input the provider
+    bills at the input rate unless it lists a cache-write rate (price_basis says which).
+    web_search lines count searches, not tokens, priced per 1M searches. -#}
 with
 
 lines as (
@@ -31,10 +35,28 @@ matched as (
             when 'cached_input' then prices.cached_input_per_1m
             when 'cache_write_5m' then prices.cache_write_5m_per_1m
             when 'cache_write_1h' then prices.cache_write_1h_per_1m
+            when 'input_cache_write' then coalesce(prices.cache_write_per_1m, prices.input_per_1m)
             when 'output' then prices.output_per_1m
             when 'input_audio' then prices.input_audio_per_1m
             when 'output_audio' then prices.output_audio_per_1m
-        end as unit_price_per_1m
+            when 'web_search' then prices.web_search_per_1m
+        end as unit_price_per_1m,
+        -- null when no price row matched
+        case when prices.price_id is not null then case lines.token_type
+            when 'input' then 'input_per_1m'
+            when 'cached_input' then 'cached_input_per_1m'
+            when 'cache_write_5m' then 'cache_write_5m_per_1m'
+            when 'cache_write_1h' then 'cache_write_1h_per_1m'
+            when 'input_cache_write' then
+                case
+                    when prices.cache_write_per_1m is not null then 'cache_write_per_1m'
+                    else 'input_per_1m (no cache-write price listed: billed as input)'
+                end
+            when 'output' then 'output_per_1m'
+            when 'input_audio' then 'input_audio_per_1m'
+            when 'output_audio' then 'output_audio_per_1m'
+            when 'web_search' then 'web_search_per_1m'
+        end end as price_basis
     from lines
     left join prices
         on lines.provider = prices.provider

@@ -1,6 +1,8 @@
 {#- Every LLM token line (one record x token type) of the four sources in one column list:
     the provider, the billing account and sub-account, the keys the tenant map can attribute
-    by, the service tier to price at, and the usage day. One output row per staged row. -#}
+    by, the service tier to price at, and the usage day. One output row per staged row.
+    A usage page fetched without grouping by model has model null: the line keeps the visible
+    name below (never priced, alerted by the ungrouped_token_usage check), never a NULL. -#}
 with
 
 openai_lines as (
@@ -53,7 +55,7 @@ openai as (
         project_id as primary_key,
         api_key_id,
         cast(null as {{ dbt.type_string() }}) as tag_tenant,
-        model,
+        coalesce(model, '(unknown: fetch with group_by=model)') as model,
         -- batch usage is priced at the Batch API prices; OpenAI's default tier is the standard price
         case
             when is_batch then 'batch'
@@ -87,7 +89,7 @@ anthropic as (
         coalesce(workspace_id, 'default') as primary_key,
         api_key_id,
         cast(null as {{ dbt.type_string() }}) as tag_tenant,
-        model,
+        coalesce(model, '(unknown: fetch with group_by=model)') as model,
         coalesce(service_tier, 'standard') as service_tier,
         cast(null as {{ money_type() }}) as reported_cost,
         false as is_possible_double_count

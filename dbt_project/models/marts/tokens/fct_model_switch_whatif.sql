@@ -82,7 +82,9 @@ repriced as (
             when 'cached_input' then coalesce(alt.cached_input_per_1m, alt.input_per_1m)
             when 'cache_write_5m' then coalesce(alt.cache_write_5m_per_1m, alt.input_per_1m)
             when 'cache_write_1h' then coalesce(alt.cache_write_1h_per_1m, alt.input_per_1m)
+            when 'input_cache_write' then coalesce(alt.cache_write_per_1m, alt.input_per_1m)
             when 'output' then alt.output_per_1m
+            when 'web_search' then alt.web_search_per_1m
             when 'input_audio' then alt.input_audio_per_1m
             when 'output_audio' then alt.output_audio_per_1m
         end as alternative_unit_price_per_1m

@@ -26,7 +26,6 @@ renamed as (
         -- quantities
         cast(tokens as bigint) as tokens,
         cast(requests as bigint) as requests,
-        cast(web_search_requests as bigint) as web_search_requests,
 
         -- timestamps (UTC)
         cast(bucket_starting_at as {{ timestamp_type() }}) as bucket_start_at,

@@ -1,7 +1,7 @@
 {#- LLM API token lines (OpenAI, Anthropic, LiteLLM-routed providers) as FOCUS 1.2 charges: one
     output row per token line, so each file's rows reconcile to focus_costs like any source.
     A line is a Usage charge of its model's SKU for its token type, priced from the price
-    book: PricingUnit '1000000 Tokens' (UnitFormat <quantity> <plural-units>), PricingQuantity
+    book: PricingUnit '1000000 Tokens' ('1000000 Requests' for web searches) (UnitFormat <quantity> <plural-units>), PricingQuantity
     = tokens / 1e6, ListUnitPrice = ContractedUnitPrice = the price per 1M, and BilledCost =
     ListCost = ContractedCost = EffectiveCost = tokens x price / 1e6 exactly (no negotiated
     discounts are known). The provider prices in its billing currency per token, so
@@ -41,10 +41,14 @@ described as (
             when 'cached_input' then 'Cached Input Tokens'
             when 'cache_write_5m' then 'Cache Write 5m Tokens'
             when 'cache_write_1h' then 'Cache Write 1h Tokens'
+            when 'input_cache_write' then 'Cache Write Tokens'
             when 'output' then 'Output Tokens'
             when 'input_audio' then 'Audio Input Tokens'
             when 'output_audio' then 'Audio Output Tokens'
-        end as sku_meter
+            when 'web_search' then 'Web Search Requests'
+        end as sku_meter,
+        -- a web_search line counts searches, every other line tokens
+        case when lines.token_type = 'web_search' then 'Requests' else 'Tokens' end as consumed_unit
     from lines
     left join providers
         on lines.provider = providers.provider
@@ -65,7 +69,7 @@ mapped as (
         case
             when is_priced then {{ dbt.concat([
                 "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier", "' tier), '",
-                "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as " ~ dbt.type_string() ~ ")", "' per 1M tokens'"]) }}
+                "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as " ~ dbt.type_string() ~ ")", "' per 1M '", "lower(consumed_unit)"]) }}
             else {{ dbt.concat([
                 "'UNPRICED: '", "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier",
                 "' tier) has no price in the price book on '", "cast(usage_date as " ~ dbt.type_string() ~ ")", "'; cost unknown, shown as 0'"]) }}
@@ -74,7 +78,7 @@ mapped as (
         charge_period_end_at as ChargePeriodEnd,
         charge_period_start_at as ChargePeriodStart,
         cast(tokens as {{ quantity_type() }}) as ConsumedQuantity,
-        'Tokens' as ConsumedUnit,
+        consumed_unit as ConsumedUnit,
         charge_cost as ContractedCost,
         charge_unit_price as ContractedUnitPrice,
         charge_cost as EffectiveCost,
@@ -90,7 +94,7 @@ mapped as (
         charge_cost as PricingCurrencyEffectiveCost,
         charge_unit_price as PricingCurrencyListUnitPrice,
         tokens_in_millions as PricingQuantity,
-        '1000000 Tokens' as PricingUnit,
+        {{ dbt.concat(["'1000000 '", "consumed_unit"]) }} as PricingUnit,
         provider_name as ProviderName,
         coalesce(publisher, provider_name) as PublisherName,
         'AI and Machine Learning' as ServiceCategory,
@@ -112,6 +116,7 @@ mapped as (
         cast(null as {{ dbt.type_string() }}) as x_tag_tenant,
         account_key_type as x_account_key_type,
         account_key as x_account_key,
+        -- the line's quantity (searches on a web_search line, ConsumedUnit Requests), so files reconcile
         cast(tokens as {{ quantity_type() }}) as x_usage_tokens,
         model as x_model
     from described
