@@ -29,7 +29,9 @@ def mixed(tmp_path_factory) -> dict:
     # a row that would map to NULL in a FOCUS-mandatory column (BillingAccountId)
     write_cur_rows(data / "null_account.csv", [usage("7.00", "0.70", "10", "Hrs", "payments", bill_payer_account_id="",
                                                       identity_line_item_id="n1")])
-    # (a currency with no exchange rate joins this test with the ECB rates, issue #18 item 3)
+    # a currency the ECB publishes no rate for
+    write_cur_rows(data / "xyz.csv", [usage("5.00", "0.50", "10", "Hrs", "search", line_item_currency_code="XYZ",
+                                            identity_line_item_id="x1")])
     # a format the CUR source does not read
     (data / "costs.xlsx").write_bytes(b"PK\x03\x04 spreadsheet")
     proc = run_pipeline(landing, warehouse)
@@ -50,14 +52,18 @@ def test_each_bad_file_is_excluded_with_its_reason_and_an_alert(mixed):
     assert status["good.csv"] == ("loaded", None)
     assert status["null_account.csv"][0] == "quarantined"
     assert "bill_payer_account_id is empty: 1 row(s)" in status["null_account.csv"][1]
+    assert status["xyz.csv"][0] == "quarantined"
+    assert "no ECB exchange rate for currency XYZ" in status["xyz.csv"][1]
     assert status["costs.xlsx"][0] == "ignored"
     alerts = {json.loads(d)["path"].rsplit("/", 1)[-1]: c for c, d in query(
         w, "select check_name, details_json from ops.alerts where check_name in ('file_quarantined', 'file_ignored')")}
-    assert alerts == {"null_account.csv": "file_quarantined", "costs.xlsx": "file_ignored"}
+    assert alerts == {"null_account.csv": "file_quarantined", "xyz.csv": "file_quarantined",
+                      "costs.xlsx": "file_ignored"}
 
 
 def test_the_summary_lists_the_excluded_files_and_their_cost(mixed):
     out = mixed["stdout"]
-    assert "excluded files:     2 (in no chargeback; see ops.ingest_files)" in out
+    assert "excluded files:     3 (in no chargeback; see ops.ingest_files)" in out
     assert "quarantined aws_cur/cur2/data/BILLING_PERIOD=2026-10/null_account.csv (7.00 USD)" in out
+    assert "quarantined aws_cur/cur2/data/BILLING_PERIOD=2026-10/xyz.csv (5.00 XYZ)" in out
     assert "ignored aws_cur/cur2/data/BILLING_PERIOD=2026-10/costs.xlsx (cost unknown)" in out
