@@ -158,6 +158,7 @@ def print_summary(settings: Settings) -> None:
             ).fetchall():
                 click.echo(f"  balance {month:%Y-%m}:    platform {cost:,.2f} {cur}, charged back {charged:,.2f}, balance {bal:.2f}")
         _print_excluded(conn)
+        _print_repairs(progress.notices())
         alerts = conn.execute("select count(*) from ops.alerts").fetchone()[0]
         click.echo(f"  alerts (all time):  {alerts} (ops.alerts)")
 
@@ -186,6 +187,17 @@ def _print_excluded(conn) -> None:
         click.echo(f"    - {status} {path} ({amount}): {first_line[:160]}")
     if len(excluded) > 20:
         click.echo(f"    ... and {len(excluded) - 20} more")
+
+
+def _print_repairs(repairs: list[str]) -> None:
+    """The stored files this run found missing or damaged, and what it did about them."""
+    if not repairs:
+        return
+    click.echo(f"  repairs:            {len(repairs)} (stored files found missing or damaged)")
+    for line in repairs[:20]:
+        click.echo(f"    - {line[:300]}")
+    if len(repairs) > 20:
+        click.echo(f"    ... and {len(repairs) - 20} more")
 
 
 def _has(conn, schema: str, table: str) -> bool:

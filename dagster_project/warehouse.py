@@ -118,11 +118,35 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def database_folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
-    """The folder of this connection's warehouse file (None in memory): the raw store and the
-    parquet_file models' files live beside it."""
+def database_file(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """This connection's warehouse file (None in memory)."""
     db_path = conn.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0]
-    return Path(db_path).resolve().parent if db_path else None
+    return Path(db_path).resolve() if db_path else None
+
+
+def database_folder(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of this connection's warehouse file (None in memory)."""
+    db_file = database_file(conn)
+    return db_file.parent if db_file else None
+
+
+def stored_files_dir(conn: duckdb.DuckDBPyConnection, kind: str) -> Path | None:
+    """`<folder>/<warehouse name>.<kind>` (kind: raw_files, model_files): the files this
+    warehouse stores beside it (None in memory). Named after the warehouse file, so two
+    warehouses in one folder never share, and never prune, each other's files.
+    dbt_project/macros/materializations/parquet_file.sql derives the same name."""
+    db_file = database_file(conn)
+    if db_file is None:
+        return None
+    return db_file.parent / f"{db_file.name.removesuffix('.duckdb')}.{kind}"
+
+
+def legacy_files_dir(conn: duckdb.DuckDBPyConnection, kind: str) -> Path | None:
+    """`<folder>/<kind>`: where warehouses kept their files before they were named after the
+    warehouse, shared by every warehouse of the folder. Read (to recover a missing copy),
+    never pruned."""
+    base = database_folder(conn)
+    return base / kind if base else None
 
 
 def duckdb_settings(path: Path) -> dict[str, str]:

@@ -34,12 +34,12 @@ def test_focus_costs_is_a_view_over_its_file_and_old_files_go_two_builds_later(d
     # the demo's own build: a view reading one file of its warehouse folder
     assert query(original, "select table_type from information_schema.tables "
                            "where table_schema = 'marts' and table_name = 'focus_costs'") == [("VIEW",)]
-    assert [p.name.startswith("marts.focus_costs.") for p in (original.parent / "model_files").iterdir()].count(True) == 1
+    assert [p.name.startswith("marts.focus_costs.") for p in (original.parent / "finops.model_files").iterdir()].count(True) == 1
 
     warehouse = tmp_path / "w" / "finops.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(original, warehouse)
-    folder = warehouse.parent / "model_files"
+    folder = warehouse.parent / "finops.model_files"
 
     generations = []
     for n in range(3):

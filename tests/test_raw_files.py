@@ -52,7 +52,7 @@ def test_raw_rows_come_from_the_stored_copies_and_follow_restatements(landing, t
                             "where table_schema = 'raw' and table_name = 'aws_cur_line_items'").fetchone()[0]
         assert kind == "VIEW"
         ids = {r[0] for r in conn.execute("select file_id from ops.ingest_files where status = 'loaded'").fetchall()}
-        store = tmp_path / "raw_files" / "aws_cur"
+        store = tmp_path / "w.raw_files" / "aws_cur"
         assert {p.name for p in store.iterdir()} == {f"{i}.parquet" for i in ids}
 
         # the landing file changes: raw does not, until the registry loads the new version
@@ -86,12 +86,12 @@ def test_a_warehouse_with_a_raw_table_keeps_its_rows(landing, tmp_path):
         conn.execute("drop view raw.aws_cur_line_items")
         conn.execute("alter table raw.old_rows rename to aws_cur_line_items")
         conn.execute("drop table ops.raw_files")
-        shutil.rmtree(tmp_path / "raw_files")
+        shutil.rmtree(tmp_path / "w.raw_files")
 
         raw_files.prepare(conn, SPEC)
         assert conn.execute("select * from raw.aws_cur_line_items order by all").fetchall() == before
         assert _raw(conn) == _truth(files)
-        assert len(list((tmp_path / "raw_files" / "aws_cur").iterdir())) == 2
+        assert len(list((tmp_path / "w.raw_files" / "aws_cur").iterdir())) == 2
         # and the next ingest sees nothing new
         report = registry.ingest_source(conn, landing, SPEC)
         assert (len(report.loaded), len(report.skipped)) == (0, 2)

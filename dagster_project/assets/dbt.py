@@ -65,6 +65,18 @@ def _unchanged_since_last_build(conn, fingerprint: str) -> bool:
     return bool(row and row[0] == fingerprint and built and os.environ.get("FINOPS_FORCE_BUILD") != "1")
 
 
+def _stale_model_files(conn) -> list[str]:
+    """Why the parquet_file models' views cannot stand as built (empty: they can): a file
+    missing, unreadable or outside this warehouse's folder, or changed since the last build
+    (its path, size and mtime, recorded after the build). Part of the skip decision, so that
+    damaged marts are rebuilt rather than skipped as current."""
+    found = model_files.problems(conn)
+    recorded = conn.execute("select value from ops.pipeline_state where key = 'dbt_model_files'").fetchone()
+    if not found and recorded and recorded[0] != model_files.state(conn):
+        found.append("a model file was replaced or changed since the last build")
+    return found
+
+
 def _record_node_timings(conn, target_dir: Path, run_id: str) -> None:
     """dbt's per-node results into ops.dbt_node_timings (they go away with the target folder)."""
     path = target_dir / "run_results.json"
@@ -129,12 +141,17 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     with warehouse.connect() as conn:
         fingerprint = build_fingerprint(conn, manifest_path)
         previous_files = model_files.referenced(conn)
-        if _unchanged_since_last_build(conn, fingerprint):
-            # nothing new was loaded and no model changed: the marts are already current, and so
-            # are the checks on them (FINOPS_FORCE_BUILD=1 rebuilds anyway)
+        stale = _stale_model_files(conn)
+        if _unchanged_since_last_build(conn, fingerprint) and not stale:
+            # nothing new was loaded, no model changed and the marts' files read as built: the
+            # marts are already current, and so are the checks on them (FINOPS_FORCE_BUILD=1
+            # rebuilds anyway)
             progress.say("dbt build skipped: no new files and no model changes since the last build")
             context.log.info("dbt build skipped: nothing changed since the last successful build")
             return
+        if stale:
+            progress.notice(f"model file(s) missing or unreadable, rebuilding: {'; '.join(stale)}")
+            context.log.warning(f"model file(s) missing or unreadable: {'; '.join(stale)}")
     target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
     _reuse_parse_state(target_dir)
     on_spark = (dbt_project.target or "duckdb") == "spark"
@@ -167,6 +184,10 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
                 progress.say(f"Spark build published to DuckDB: {len(published)} tables")
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
+            )
+            conn.execute(
+                "insert or replace into ops.pipeline_state values ('dbt_model_files', ?, current_timestamp)",
+                [model_files.state(conn)],
             )
             model_files.prune(conn, keep=previous_files)
         _keep_parse_state(target_dir)

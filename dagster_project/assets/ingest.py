@@ -48,7 +48,7 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 "or move it to the right landing folder.")
 
             report = ingest_source(conn, settings.landing_dir, spec, on_quarantine=on_quarantine, progress=progress.say,
-                                   on_ignore=on_ignore)
+                                   on_ignore=on_ignore, on_repair=progress.notice)
         summary = report.as_dict()
         progress.say(
             f"ingest {spec.name}: {summary['loaded']} loaded ({summary['rows_loaded']:,} rows), "

@@ -1,24 +1,28 @@
 """Raw tables that are views over files (sources with `file_projection`: the loaded files
 themselves; `store_staged` sources: the rows staged from each file, written as parquet).
 
-A loaded file is copied into the raw store (`<warehouse folder>/raw_files/<source>/<file_id>
-<suffix>`, or FINOPS_RAW_FILES_DIR), so a later change in the landing folder cannot alter
-rows the registry has accepted; `raw.<table>` is then a view with one branch per layout of
+A loaded file is copied into the raw store (`<warehouse folder>/<warehouse name>.raw_files/
+<source>/<file_id><suffix>`, or FINOPS_RAW_FILES_DIR), so a later change in the landing folder
+cannot alter rows the registry has accepted; `raw.<table>` is then a view with one branch per layout of
 the loaded files: their checked projection, each row's `_file_id` and `_source_file`. The view
 is recreated once per ingest batch (and at the start of each), so it lists exactly the loaded
 files; a copy no registry row points at (a run killed mid-file) is deleted by the next run.
+A loaded file whose copy is missing or damaged is found before the view is rebuilt
+(`lost_copies`): recovered from the folder all warehouses of a folder used to share
+(`<warehouse folder>/raw_files/`), else the registry copies it again from the landing folder.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.ingest.base import SourceSpec, duckdb_path, reader_sql, sql_literal
-from dagster_project.warehouse import database_folder
+from dagster_project.warehouse import legacy_files_dir, stored_files_dir
 
 DDL = """
 create table if not exists ops.raw_files (
@@ -34,10 +38,18 @@ def store_dir(conn: duckdb.DuckDBPyConnection) -> Path:
     configured = os.environ.get("FINOPS_RAW_FILES_DIR")
     if configured:
         return Path(configured).resolve()
-    base = database_folder(conn)
-    if base is None:
+    own = stored_files_dir(conn, "raw_files")
+    if own is None:
         raise RuntimeError("an in-memory warehouse has no raw store: set FINOPS_RAW_FILES_DIR")
-    return base / "raw_files"
+    return own
+
+
+def legacy_store_dir(conn: duckdb.DuckDBPyConnection) -> Path | None:
+    """The raw store every warehouse of the folder shared before each had its own (None with
+    FINOPS_RAW_FILES_DIR, which was always the warehouse's own)."""
+    if os.environ.get("FINOPS_RAW_FILES_DIR"):
+        return None
+    return legacy_files_dir(conn, "raw_files")
 
 
 def stored_path(conn, spec: SourceSpec, file_id: str, original: Path) -> Path:
@@ -128,16 +140,75 @@ def refresh_view(conn, spec: SourceSpec) -> None:
 
 
 def prepare(conn, spec: SourceSpec) -> None:
-    """Before a run's files: the registry table, an older warehouse's raw table moved into the
-    store, copies no loaded file points at removed, and the view over the rest."""
+    """Before a run's files: the registry table and an older warehouse's raw table moved into
+    the store. Then the caller heals `lost_copies`, `prune`s and `refresh_view`s."""
     conn.execute(DDL)
     kind = conn.execute(
         "select table_type from information_schema.tables where table_schema = 'raw' and table_name = ?", [spec.raw_table]
     ).fetchone()
     if kind and kind[0] == "BASE TABLE":
         _migrate_table(conn, spec)
-    prune(conn, spec)
-    refresh_view(conn, spec)
+
+
+@dataclass(frozen=True)
+class LostCopy:
+    """A loaded file whose stored copy cannot be read: `problem` says why."""
+
+    file_id: str
+    path: str  # relative to the landing folder
+    content_hash: str | None
+    stored: Path
+    problem: str
+
+
+def _copy_problem(spec: SourceSpec, stored: Path, size_bytes: int | None) -> str | None:
+    """Why a stored copy cannot stand for its file (None: it can). Cheap checks only: the
+    copy exists, a byte copy has the landing file's size, a parquet file ends in its magic."""
+    try:
+        size = stored.stat().st_size
+    except OSError:
+        return "missing"
+    if spec.file_projection and size_bytes is not None and size != size_bytes:
+        return f"damaged ({size:,} bytes, the loaded file had {size_bytes:,})"
+    if stored.name.lower().endswith(".parquet"):
+        try:
+            with open(stored, "rb") as fh:
+                fh.seek(max(size - 4, 0))
+                if fh.read(4) != b"PAR1":
+                    return "damaged (not a complete parquet file)"
+        except OSError as exc:
+            return f"unreadable ({exc.strerror or exc})"
+    return None
+
+
+def lost_copies(conn, spec: SourceSpec) -> tuple[list[LostCopy], int]:
+    """The loaded files whose stored copy is missing or damaged, after taking back what the
+    legacy shared folder still holds (copied, not moved: another warehouse may read it).
+    Returns those still lost and how many were recovered from the legacy folder."""
+    store, legacy = store_dir(conn) / spec.name, legacy_store_dir(conn)
+    rows = conn.execute(
+        """
+        select r.file_id, f.path, f.content_hash, r.stored_name, f.size_bytes
+        from ops.raw_files as r
+        inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
+        where r.source = ?
+        order by f.path, r.file_id
+        """,
+        [spec.name],
+    ).fetchall()
+    lost, recovered = [], 0
+    for file_id, path, content_hash, stored_name, size_bytes in rows:
+        stored = store / stored_name
+        problem = _copy_problem(spec, stored, size_bytes)
+        if problem is None:
+            continue
+        old = legacy / spec.name / stored_name if legacy else None
+        if old is not None and old != stored and _copy_problem(spec, old, size_bytes) is None:
+            store_copy(old, stored)
+            recovered += 1
+            continue
+        lost.append(LostCopy(file_id, path, content_hash, stored, problem))
+    return lost, recovered
 
 
 def prune(conn, spec: SourceSpec) -> None:

@@ -12,6 +12,9 @@ Delivery rules (DESIGN.md "Sources and the landing folder"):
 - A file the source does not read (another suffix) is recorded as `ignored`, with the reason,
   so that every file found has a registry row; export manifests are ignored without an alert.
 Loading a file's rows and recording it happen in one transaction.
+- A loaded file whose raw-store copy is missing or damaged is copied (or staged) again from
+  the landing folder when the landing file still has the loaded content; else it is
+  quarantined with the reason, and loads again once the file is back.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from dagster_project.ingest.base import IngestError, SourceSpec, reader_sql
 PERIOD_MARKER = "BILLING_PERIOD="
 # Azure cost exports write each run under <export>/<YYYYMMDD-YYYYMMDD>/<run-id>/
 AZURE_PERIOD_RE = re.compile(r"^\d{8}-\d{8}$")
+# the reason of a loaded file quarantined because its stored copy was lost: such a file is
+# not "seen" content, so putting it back in the landing folder loads it again
+LOST_COPY = "lost from the raw store"
 
 
 @dataclass
@@ -43,6 +49,7 @@ class IngestReport:
     quarantined: list[tuple[str, str]] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
     rows_loaded: int = 0
 
     def as_dict(self) -> dict:
@@ -53,6 +60,7 @@ class IngestReport:
             "quarantined": len(self.quarantined),
             "superseded": len(self.superseded),
             "ignored": len(self.ignored),
+            "restored": len(self.restored),
             "rows_loaded": self.rows_loaded,
         }
 
@@ -101,13 +109,17 @@ def ingest_source(
     on_quarantine: Callable[[str, str], None] | None = None,
     progress: Callable[[str], None] | None = None,
     on_ignore: Callable[[str, str], None] | None = None,
+    on_repair: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    if spec.file_backed:
-        raw_files.prepare(conn, spec)
-    else:
-        conn.execute(_raw_columns_ddl(spec))
     report = IngestReport(spec.name)
     landing = landing.resolve()
+    if spec.file_backed:
+        raw_files.prepare(conn, spec)
+        _restore_raw_store(conn, landing, spec, report, on_quarantine, progress, on_repair or progress)
+        raw_files.prune(conn, spec)
+        raw_files.refresh_view(conn, spec)
+    else:
+        conn.execute(_raw_columns_ddl(spec))
     files = discover(landing, spec)
     try:
         for n, path in enumerate(files, 1):
@@ -119,6 +131,56 @@ def ingest_source(
             raw_files.refresh_view(conn, spec)
             raw_files.prune(conn, spec)
     return report
+
+
+def _restore_raw_store(conn, landing: Path, spec: SourceSpec, report: IngestReport, on_quarantine, progress,
+                       on_repair) -> None:
+    """Loaded files whose stored copy is gone or damaged: copied again from the landing folder
+    when it still holds the loaded content (the registry's hash), else quarantined, so that the
+    view never points at a missing file and the loss is never silent."""
+    say = progress or (lambda _message: None)
+    repaired = on_repair or say
+    lost, recovered = raw_files.lost_copies(conn, spec)
+    if recovered:
+        say(f"raw store: {recovered} copies taken over from the shared folder {raw_files.legacy_store_dir(conn)} "
+            f"(this warehouse keeps its own in {raw_files.store_dir(conn)})")
+    for copy in lost:
+        path = landing / copy.path
+        same = path.is_file() and copy.content_hash is not None and file_hash(path) == copy.content_hash
+        if same:
+            try:
+                if spec.file_projection:
+                    raw_files.store_copy(path, copy.stored)
+                else:
+                    spec.stage(conn, path)
+                    raw_files.store_rows(conn, spec, "_incoming", copy.stored)
+                repaired(f"the raw store's copy of {copy.path} is {copy.problem}: loaded again from the landing folder")
+                report.restored.append(copy.path)
+                continue
+            except IngestError as exc:
+                reason = f"{LOST_COPY}: its stored copy is {copy.problem} and the landing file no longer reads ({exc})"
+            finally:
+                _drop_staging(conn)
+        else:
+            now_holds = " (it holds other content at that path now)" if path.exists() else ""
+            reason = (f"{LOST_COPY}: its stored copy is {copy.problem} and the landing folder no longer has it"
+                      f"{now_holds}; put the file back in the landing folder to load it again")
+        copy.stored.unlink(missing_ok=True)
+        profile = conn.execute(
+            "select cost_total, currency, billing_periods from ops.ingest_files where file_id = ?", [copy.file_id]
+        ).fetchone()
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        conn.execute("begin transaction")
+        try:
+            raw_files.forget(conn, copy.file_id)
+            _quarantine(conn, spec, copy.path, copy.content_hash, path, reason, now, report, None, *profile)
+            conn.execute("commit")
+        except Exception:
+            conn.execute("rollback")
+            raise
+        repaired(f"{copy.path} quarantined: {reason}")
+        if on_quarantine:
+            on_quarantine(copy.path, reason)
 
 
 def _one_path(conn, landing, spec, path, n, total, report, on_quarantine, on_ignore, progress) -> None:
@@ -178,6 +240,12 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         _quarantine(conn, spec, rel_str, None, path, "symlink points outside the landing folder", now, report, on_quarantine)
         return
     content_hash = file_hash(path)
+    # a file quarantined because its stored copy was lost is back: it loads again
+    conn.execute(
+        "delete from ops.ingest_files where source = ? and path = ? and content_hash = ? "
+        "and status = 'quarantined' and starts_with(reason, ?)",
+        [spec.name, rel_str, content_hash, LOST_COPY],
+    )
     if path.stat().st_size == 0:
         seen_empty = conn.execute(
             "select 1 from ops.ingest_files where source = ? and path = ? and content_hash = ?", [spec.name, rel_str, content_hash]

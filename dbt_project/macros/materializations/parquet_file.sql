@@ -5,8 +5,10 @@
     column's compression is analysed and checkpointed), its parquet writer at about half that.
     For marts.focus_costs (70 columns, 10M rows a month) that is ~8 s of a nightly run.
 
-    Each build writes a new file, <warehouse folder>/model_files/<schema>.<model>.<invocation
-    id>.parquet, and only then points the view at it: a build that fails half way leaves the
+    Each build writes a new file, <warehouse folder>/<warehouse name>.model_files/<schema>.
+    <model>.<invocation id>.parquet (the warehouse file's name without `.duckdb`, so two
+    warehouses in one folder keep apart: dagster_project/warehouse.py stored_files_dir), and
+    only then points the view at it: a build that fails half way leaves the
     previous view and file as they were. Files no view refers to are deleted after the build
     (dagster_project/model_files.py). Unlike dbt-duckdb's `external`, nothing is staged in a
     DuckDB table first: the query goes straight into the file. -#}
@@ -47,7 +49,9 @@
   {%- if not db_path -%}
     {{ exceptions.raise_compiler_error("parquet_file needs a warehouse file, not an in-memory database") }}
   {%- endif -%}
-  {%- set folder = db_path.replace('\\', '/').rsplit('/', 1)[0] ~ '/model_files' -%}
+  {%- set parts = db_path.replace('\\', '/').rsplit('/', 1) -%}
+  {%- set name = parts[-1][:-7] if parts[-1].endswith('.duckdb') else parts[-1] -%}
+  {%- set folder = (parts[0] ~ '/' if parts | length > 1 else '') ~ name ~ '.model_files' -%}
   {#- COPY creates no folders, except a per-thread output's own (one level): that makes this one,
       with an empty marker file that the clean-up after the build deletes -#}
   {% do run_query("copy (select 1 as created where false) to '" ~ folder ~ "' (format parquet, per_thread_output true, overwrite_or_ignore true, filename_pattern 'folder_marker_{i}')") %}
