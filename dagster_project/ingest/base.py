@@ -120,6 +120,8 @@ def duckdb_path(path: Path | str) -> str:
 # read_csv options: DuckDB's sniffer in strict mode (the default), or, for a file Python's csv
 # module reads as well-formed but the sniffer rejects (a last line ending LF where the others end
 # CRLF), the RFC 4180 dialect spelled out with strict mode off.
+# the column naming each row's file when a source's file_projection reads several files at once
+BULK_FILE_COLUMN = "_bulk_file"
 CSV_STRICT = "header = true, all_varchar = true, compression = 'auto', strict_mode = true"
 CSV_RFC4180 = ("header = true, all_varchar = true, compression = 'auto', strict_mode = false, "
                "delim = ',', quote = '\"', escape = '\"'")
