@@ -171,10 +171,13 @@ def csv_options(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
     delimiter = ","
     try:
         sniffed = conn.execute("select Delimiter from sniff_csv($1)", [duckdb_path(path)]).fetchone()[0]
-        if sniffed in RFC4180_DELIMITERS:
+        # a comma file stays a comma file (the sniffer may pick '|' when a row is short); another
+        # delimiter only when the header has no comma-separated fields but has sniffed ones
+        if (sniffed != "," and sniffed in RFC4180_DELIMITERS and csv_header_width(path) <= 1
+                and csv_header_width(path, sniffed) > 1):
             delimiter = sniffed
         described = conn.execute(f"describe select * from read_csv($1, {CSV_STRICT})", [duckdb_path(path)]).fetchall()
-        if len(described) == csv_header_width(path, delimiter):
+        if sniffed == delimiter and len(described) == csv_header_width(path, delimiter):
             return CSV_STRICT
     except duckdb.Error:
         pass
