@@ -2,7 +2,9 @@
 
 Not part of `make test`: it prints and records, it never asserts a time. Results go to
 benchmarks/results/<date>.json and .md. Sizes: BENCH_SIZES=1000000,3000000 to override;
-BENCH_TOKEN_RECORDS (default 1000000, 0 to skip) sizes the token-log run.
+BENCH_TOKEN_RECORDS (default 1000000, 0 to skip) sizes the token-log run; BENCH_MANY_FILES
+(default 2000, 0 to skip) and BENCH_MANY_ROWS (default 1000000) size the many-files run: one CUR
+month delivered as one file per export and as that many files, ingest + build compared.
 """
 
 from __future__ import annotations
@@ -102,6 +104,76 @@ def bench_size(rows: int) -> dict:
     return result
 
 
+def split_landing(landing: Path, out: Path, files: int) -> int:
+    """The same CUR rows as `files` parquet files: each export's file cut into equal parts
+    (a large account's delivery), in the same folders. Returns the number of files written."""
+    import duckdb
+
+    originals = sorted(landing.rglob("*.parquet"))
+    shutil.rmtree(out, ignore_errors=True)
+    conn = duckdb.connect()
+    written = 0
+    for i, original in enumerate(originals):
+        parts = files // len(originals) + (1 if i < files % len(originals) else 0)
+        folder = out / original.parent.relative_to(landing)
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = out / f".split_{i}"
+        # one pass per original: rows dealt round-robin into `parts` hive folders, then flattened
+        conn.execute(
+            f"copy (select *, (row_number() over () - 1) % {parts} as _part from read_parquet(?)) "
+            f"to '{staged}' (format parquet, partition_by (_part), write_partition_columns false)",
+            [str(original)],
+        )
+        stem = original.name.split(".")[0]
+        for part_dir in staged.iterdir():
+            n = int(part_dir.name.split("=")[1])
+            for j, f in enumerate(sorted(part_dir.glob("*.parquet"))):
+                f.rename(folder / f"{stem}-part{n:05d}-{j}.snappy.parquet")
+                written += 1
+        shutil.rmtree(staged)
+    conn.close()
+    return written
+
+
+def bench_many_files(rows: int, files: int) -> dict:
+    """Issue #19: one month as 1 file per export and as `files` files, each in its own run."""
+    landing = ensure_sample(f"cur_{rows}", rows, ("aws_cur",), f"{rows:,} CUR rows")
+    split = DATA / f"cur_{rows}_as_{files}_files" / "landing"
+    marker = split.parent / ".complete"
+    if not marker.exists():
+        print(f"[{files:,} files] splitting {rows:,} rows ...", flush=True)
+        split_landing(landing, split, files)
+        marker.touch()
+    result = {"rows": rows}
+    for label, folder in (("one_file", landing), ("many_files", split)):
+        work = DATA / f"many_files_work_{label}"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        timings = work / "timings.json"
+        n_files = len(list(folder.rglob("*.parquet")))
+        print(f"[{n_files:,} files] pipeline (finops run) ...", flush=True)
+        pipe = run_measured([str(BIN / "finops"), "run", "--landing", str(folder), "--warehouse", str(work / "finops.duckdb")],
+                            env={"FINOPS_TIMINGS_FILE": str(timings)})
+        stages = json.loads(timings.read_text()) if timings.exists() else {}
+        ingest_s = round(sum(v for k, v in stages.items() if k.startswith("raw__") and "schema_drift" not in k), 3)
+        print(f"[{n_files:,} files] no-op rerun ...", flush=True)
+        noop = run_measured([str(BIN / "finops"), "run", "--landing", str(folder), "--warehouse", str(work / "finops.duckdb")])
+        result[label] = {
+            "files": n_files,
+            "pipeline": {k: pipe[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")},
+            "ingest_s": ingest_s,
+            "dbt_s": stages.get("finops_dbt_assets"),
+            "ingest_plus_build_s": round(ingest_s + (stages.get("finops_dbt_assets") or 0), 3),
+            "noop_rerun_s": noop["wall_s"],
+        }
+        if pipe["returncode"] != 0:
+            result[label]["pipeline_error"] = pipe["stderr"][-3000:]
+        shutil.rmtree(work, ignore_errors=True)
+    one, many = result["one_file"]["ingest_plus_build_s"], result["many_files"]["ingest_plus_build_s"]
+    result["ratio_many_to_one"] = round(many / one, 2) if one else None
+    return result
+
+
 TOKEN_SOURCES = ("selfhosted_llm", "litellm_spend")
 
 
@@ -142,7 +214,7 @@ def bench_tokens(records: int) -> dict:
     return result
 
 
-def markdown(results: list[dict], machine: str, tokens: dict | None = None) -> str:
+def markdown(results: list[dict], machine: str, tokens: dict | None = None, many: dict | None = None) -> str:
     lines = [f"Machine: {machine}", "",
              "| rows | bare wall s | pipeline wall s | pipeline CPU s | peak RSS MB | rows/s | pipeline / bare | no-op rerun s |",
              "|---|---|---|---|---|---|---|---|"]
@@ -155,27 +227,37 @@ def markdown(results: list[dict], machine: str, tokens: dict | None = None) -> s
         per_row_first = first["pipeline"]["wall_s"] / first["rows"]
         per_row_last = last["pipeline"]["wall_s"] / last["rows"]
         lines += ["", f"Per-row cost at {last['rows']:,} / at {first['rows']:,}: {per_row_last / per_row_first:.2f}"]
-    lines += ["", "Stages (s) of the largest run: " + ", ".join(f"{k} {v}" for k, v in results[-1]["pipeline_stages_s"].items())]
+    if results:
+        lines += ["", "Stages (s) of the largest run: " + ", ".join(f"{k} {v}" for k, v in results[-1]["pipeline_stages_s"].items())]
     if tokens:
         lines += ["", (f"Token logs: {tokens['records_loaded']:,} records loaded, {tokens['requests_priced']:,} requests priced; "
                       f"ingest {tokens['ingest_s']} s, token models in the build {tokens.get('token_models_s')} s "
                       f"(ingest + pricing {round(tokens['ingest_s'] + (tokens.get('token_models_s') or 0), 1)} s), "
                       f"dbt build (all models and tests) {tokens['dbt_s']} s, whole run "
                       f"{tokens['pipeline']['wall_s']} s wall, peak RSS {tokens['pipeline']['peak_rss_mb']} MB")]
+    if many:
+        one, split = many["one_file"], many["many_files"]
+        lines += ["", f"Many files ({many['rows']:,} CUR rows of one month): {one['files']:,} file(s) ingest + build "
+                      f"{one['ingest_plus_build_s']} s (ingest {one['ingest_s']}, dbt {one['dbt_s']}, run {one['pipeline']['wall_s']} s wall); "
+                      f"{split['files']:,} files ingest + build {split['ingest_plus_build_s']} s (ingest {split['ingest_s']}, "
+                      f"dbt {split['dbt_s']}, run {split['pipeline']['wall_s']} s wall); many / one = {many['ratio_many_to_one']} "
+                      f"(target at most 1.5); no-op reruns {one['noop_rerun_s']} s and {split['noop_rerun_s']} s"]
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     sizes = [int(x) for x in os.environ.get("BENCH_SIZES", "1000000,3000000,10000000").split(",")]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GB, Python {platform.python_version()}"
-    results = [bench_size(n) for n in sizes]
+    results = [bench_size(n) for n in sizes if n]
     token_records = int(os.environ.get("BENCH_TOKEN_RECORDS", "1000000"))
     tokens = bench_tokens(token_records) if token_records else None
+    many_files = int(os.environ.get("BENCH_MANY_FILES", "2000"))
+    many = bench_many_files(int(os.environ.get("BENCH_MANY_ROWS", "1000000")), many_files) if many_files else None
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.date.today().isoformat()
-    payload = {"date": stamp, "machine": machine, "results": results, "tokens": tokens}
+    payload = {"date": stamp, "machine": machine, "results": results, "tokens": tokens, "many_files": many}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(payload, indent=2))
-    md = markdown(results, machine, tokens)
+    md = markdown(results, machine, tokens, many)
     (RESULTS / f"{stamp}.md").write_text(md)
     print(md)
 

@@ -117,8 +117,20 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
                 failures.append(f"step {ev.step_key} failed: {ev.event_specific_data.error.message.strip()[:2000]}")
         if not result.success and not failures:
             failures.append("the run failed; see the Dagster logs")
+        failures = condense_failures(settings, failures)
         _write_step_timings(instance.all_logs(result.run_id))
     return result.success and not failures, failures
+
+
+def condense_failures(settings: Settings, failures: list[str]) -> list[str]:
+    """Another process holding the warehouse fails every later step with a wrapper error each;
+    say the cause once, by PID."""
+    from dagster_project.warehouse import lock_holder, locked_message
+
+    holders = [h for h in (lock_holder(f) for f in failures) if h]
+    if not holders:
+        return failures
+    return [locked_message(settings.warehouse, holders[0])]
 
 
 def _write_step_timings(events) -> None:
@@ -219,9 +231,20 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
     if not settings.landing_dir.is_dir():
         raise click.ClickException(f"landing folder {settings.landing_dir} does not exist (set --landing or FINOPS_LANDING_DIR)")
     with run_lock(settings.warehouse, wait_seconds):
+        from dagster_project.warehouse import WarehouseUnavailable, check_writable
+
+        try:
+            check_writable(settings.warehouse)
+        except WarehouseUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
         started = time.monotonic()
         ok, failures = execute_pipeline(settings)
-        print_summary(settings)
+        try:
+            print_summary(settings)
+        except Exception as exc:  # the run's outcome is decided; a summary that cannot be read must not hide it
+            from dagster_project.warehouse import explain_open_error
+
+            click.echo(f"  summary unavailable: {explain_open_error(settings.warehouse, exc)}", err=True)
         click.echo(f"  took:               {time.monotonic() - started:.1f} s")
     if not ok:
         click.echo("\nBlocking failures:", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import unicodedata
@@ -27,6 +28,10 @@ NOT_FOR_TENANTS = {"fct_platform_balance_daily", "fct_platform_balance_monthly"}
 
 class ExportError(Exception):
     pass
+
+
+class Withdrawn(ExportError):
+    """The tenant guard found another tenant's name in the export."""
 
 
 @dataclass
@@ -129,28 +134,46 @@ def find_foreign_names(conn: duckdb.DuckDBPyConnection, files: list[Path], tenan
     return sorted(set(hits))
 
 
-def _prepare_out(out: Path) -> None:
-    """An empty folder, or a previous export that we replace; never a folder of other files,
-    whose stale tables could hand one tenant another's data."""
-    if out.exists() and any(out.iterdir()):
-        manifest = out / MANIFEST
-        if not manifest.is_file():
-            raise ExportError(f"{out} is not empty and holds no {MANIFEST}: choose an empty folder or a previous export folder")
-        try:
-            previous = json.loads(manifest.read_text(encoding="utf-8"))
-            tables = [t["table"] for t in previous["tables"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ExportError(f"{manifest} is unreadable ({exc}); remove {out} by hand") from None
-        for t in tables:
-            folder = out / t
-            if folder.is_dir() and folder.resolve().parent == out.resolve():
-                shutil.rmtree(folder)
-        manifest.unlink()
-        leftovers = [p.name for p in out.iterdir()]
-        if leftovers:
-            raise ExportError(f"{out} holds files that are not part of the previous export ({', '.join(sorted(leftovers)[:5])}); "
-                              "choose an empty folder")
-    out.mkdir(parents=True, exist_ok=True)
+def _check_out(out: Path) -> list[str]:
+    """`out` may be missing, empty, or a previous export (replaced as a whole); never a folder of
+    other files, whose stale tables could hand one tenant another's data. Returns the previous
+    export's table folders."""
+    if not out.exists() or not any(out.iterdir()):
+        return []
+    manifest = out / MANIFEST
+    if not manifest.is_file():
+        raise ExportError(f"{out} is not empty and holds no {MANIFEST}: choose an empty folder or a previous export folder")
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+        tables = [t["table"] for t in previous["tables"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{manifest} is unreadable ({exc}); remove {out} by hand") from None
+    leftovers = [p.name for p in out.iterdir() if p.name != MANIFEST and p.name not in tables]
+    if leftovers:
+        raise ExportError(f"{out} holds files that are not part of the previous export ({', '.join(sorted(leftovers)[:5])}); "
+                          "choose an empty folder")
+    return tables
+
+
+def _staging_folder(out: Path) -> Path:
+    """A sibling of `out` (same file system, so the final rename is atomic)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    return staging
+
+
+def _publish(staging: Path, out: Path) -> None:
+    """Swap the finished export in: a reader sees the previous export or the new one, never a mix."""
+    if out.exists():
+        retired = out.parent / f".{out.name}.previous-{os.getpid()}"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.replace(out, retired)
+        os.replace(staging, out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, out)
 
 
 def _reader(path: Path) -> str:
@@ -205,35 +228,49 @@ def export(warehouse: Path, out: Path, tenant: str | None = None, fmt: str = "pa
             tenants = known_tenants(conn)
             if tenant not in tenants:
                 raise ExportError(f"unknown tenant {tenant!r}; known tenants: {', '.join(sorted(tenants))}")
-        _prepare_out(out)
-        done: list[Exported] = []
-        for table in tables:
-            if tenant is None:
-                sql, params = f'select * from marts."{table}"', []
-            else:
-                col = tenant_column(conn, table)
-                if col is None:
-                    progress.say(f"export: {table}: skipped (not per tenant)")
-                    continue
-                # the tenant value only ever travels as a parameter
-                sql, params = f'select * from marts."{table}" where "{col}" = ?', [tenant]
-            dest = out / table / f"data.{fmt}"
-            rows = _copy(conn, sql, params, dest)
-            progress.say(f"export: {table}: {rows:,} rows -> {dest}")
-            done.append(Exported(table, dest, rows))
-        if tenant is not None:
-            hits = find_foreign_names(conn, [e.path for e in done], tenant, known_tenants(conn))
-            if hits:
-                for e in done:
-                    shutil.rmtree(e.path.parent, ignore_errors=True)
-                raise ExportError(f"export for {tenant!r} withdrawn: another tenant is named in it ({'; '.join(hits[:10])})")
-        manifest = {
-            "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "tenant": tenant,
-            "format": fmt,
-            "tables": [{"table": e.table, "path": f"{e.table}/data.{fmt}", "rows": e.rows} for e in done],
-        }
-        (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        return done
+        _check_out(out)
+        staging = _staging_folder(out)
+        try:
+            try:
+                done = _write_tables(conn, tables, staging, tenant, fmt)
+            except Withdrawn:
+                # a previous export in `out` may be another tenant's: never leave it to be sent instead
+                shutil.rmtree(out, ignore_errors=True)
+                raise
+            _publish(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return [Exported(e.table, out / e.path.relative_to(staging), e.rows) for e in done]
     finally:
         conn.close()
+
+
+def _write_tables(conn: duckdb.DuckDBPyConnection, tables: list[str], out: Path, tenant: str | None, fmt: str) -> list[Exported]:
+    """Every table (or the tenant's rows of it) and the manifest into `out` (the staging folder)."""
+    done: list[Exported] = []
+    for table in tables:
+        if tenant is None:
+            sql, params = f'select * from marts."{table}"', []
+        else:
+            col = tenant_column(conn, table)
+            if col is None:
+                progress.say(f"export: {table}: skipped (not per tenant)")
+                continue
+            # the tenant value only ever travels as a parameter
+            sql, params = f'select * from marts."{table}" where "{col}" = ?', [tenant]
+        dest = out / table / f"data.{fmt}"
+        rows = _copy(conn, sql, params, dest)
+        progress.say(f"export: {table}: {rows:,} rows")
+        done.append(Exported(table, dest, rows))
+    if tenant is not None:
+        hits = find_foreign_names(conn, [e.path for e in done], tenant, known_tenants(conn))
+        if hits:
+            raise Withdrawn(f"export for {tenant!r} withdrawn: another tenant is named in it ({'; '.join(hits[:10])})")
+    manifest = {
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tenant": tenant,
+        "format": fmt,
+        "tables": [{"table": e.table, "path": f"{e.table}/data.{fmt}", "rows": e.rows} for e in done],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return done

@@ -10,9 +10,10 @@ import time
 import dagster as dg
 import duckdb
 
+from dagster_project import progress
 from dagster_project.alerting import Alert, post_to_slack, raise_alert, redact
 from dagster_project.settings import Settings
-from dagster_project.warehouse import open_warehouse
+from dagster_project.warehouse import explain_open_error, lock_holder, open_warehouse
 
 WAREHOUSE_WAIT_SECONDS = 60.0
 
@@ -39,10 +40,13 @@ def alert_run_failure(settings: Settings, alert: Alert, wait_seconds: float = WA
         try:
             with open_warehouse(settings.warehouse) as conn:
                 return raise_alert(conn, alert)
-        except duckdb.IOException:
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(1.0)
+        except (duckdb.Error, OSError) as exc:
+            # a lock may be released soon; a full disk or a damaged file will not
+            if lock_holder(str(exc)) and time.monotonic() < deadline:
+                time.sleep(1.0)
+                continue
+            progress.say(f"run-failure alert not recorded in ops.alerts: {explain_open_error(settings.warehouse, exc)}")
+            break
     status, _ = post_to_slack(alert)
     return status
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.alerting import Alert, raise_alert
 
 OPS_DDL = [
     "create schema if not exists raw",
@@ -106,6 +109,72 @@ OPS_DDL.append(
     )
     """
 )
+
+
+class WarehouseUnavailable(Exception):
+    """The warehouse cannot be opened for writing; the message is one line: what, where, what to do."""
+
+
+LOCK_HOLDER_RE = re.compile(r"Conflicting lock is held in (?P<process>.+?) \(PID (?P<pid>\d+)\)")
+INGEST_FILES_COLUMNS = ("file_id", "source", "path", "content_hash", "status", "reason", "cost_total", "currency", "loaded_at")
+
+
+def lock_holder(message: str) -> str | None:
+    """'PID 123 (/usr/bin/python3)' when a DuckDB error says another process holds the file's lock."""
+    m = LOCK_HOLDER_RE.search(message or "")
+    return f"PID {m['pid']} ({m['process']})" if m else None
+
+
+def locked_message(path: Path, holder: str) -> str:
+    return (f"warehouse {path} is open in another process, {holder}: DuckDB allows one writer or many readers, "
+            "never both. Close it (a BI tool or notebook?) and rerun; BI tools should read a published copy "
+            "(docs/bi.md, 'Why BI tools should open the file read-only, and on a copy').")
+
+
+def explain_open_error(path: Path, exc: BaseException) -> str:
+    """One line for a warehouse that cannot be opened: locked, not a DuckDB file, unwritable."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    holder = lock_holder(str(exc))
+    if holder:
+        return locked_message(path, holder)
+    if "not a valid DuckDB database" in text or "Corrupt" in text or "checksum" in text.lower():
+        return (f"warehouse {path} is damaged or not a DuckDB file ({text}). Move it aside "
+                f"(mv {path} {path}.damaged) and rerun: `finops run` rebuilds it from the landing folder.")
+    if isinstance(exc, OSError) or "No space left" in text or "Permission denied" in text:
+        return f"cannot write warehouse {path}: {text}. Free space or fix the folder's permissions, then rerun."
+    return f"cannot open warehouse {path}: {text}"
+
+
+def check_writable(path: Path) -> None:
+    """Before a run: the warehouse opens for writing and its registry has the columns the ingest
+    needs. Raises WarehouseUnavailable with one line; records an alert when the file is writable."""
+    try:
+        conn = connect(path)
+    except (duckdb.Error, OSError) as exc:
+        raise WarehouseUnavailable(explain_open_error(Path(path), exc)) from None
+    try:
+        try:
+            for ddl in OPS_DDL:
+                conn.execute(ddl)
+            cols = {r[0] for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'ops' and table_name = 'ingest_files'"
+            ).fetchall()}
+            conn.execute("select count(*), max(loaded_at) from ops.ingest_files").fetchone()
+        except (duckdb.Error, OSError) as exc:
+            raise WarehouseUnavailable(
+                f"the file registry ops.ingest_files of {path} cannot be read ({explain_open_error(Path(path), exc)}). "
+                f"Move the warehouse aside (mv {path} {path}.damaged) and rerun to rebuild it from the landing folder."
+            ) from None
+        missing = [c for c in INGEST_FILES_COLUMNS if c not in cols]
+        if missing:
+            message = (f"the file registry ops.ingest_files of {path} lacks column(s) {', '.join(missing)}: it was altered "
+                       "by hand or by another tool. Restore it, or move the warehouse aside and rerun to rebuild it "
+                       "from the landing folder.")
+            raise_alert(conn, Alert(check_name="warehouse_unusable", severity="error", subject=str(path), message=message,
+                                    details={"missing_columns": missing}))
+            raise WarehouseUnavailable(message)
+    finally:
+        conn.close()
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -200,3 +200,41 @@ def test_a_name_written_with_escapes_is_still_caught(tmp_path, note, other):
     with pytest.raises(ExportError, match=f"names '{other}'"):
         export(wh, tmp_path / "out", "payments")
     assert not list((tmp_path / "out").rglob("*.parquet"))
+
+
+def _small_warehouse(path: Path) -> Path:
+    conn = duckdb.connect(str(path))
+    conn.execute("create schema marts")
+    conn.execute("create table marts.fct_chargeback_monthly as select * from (values ('payments', 60.67), ('search', 30.33)) t(tenant, cost)")
+    conn.execute("create table marts.fct_platform_balance_monthly as select 91.00 as platform_cost, 0.00 as balance")
+    conn.close()
+    return path
+
+
+def test_an_export_that_fails_midway_leaves_the_previous_one_whole(tmp_path, monkeypatch):
+    """Issue #19 item 6: exports are atomic; a failure leaves no partial folder for the next to refuse."""
+    import dagster_project.export as export_module
+
+    wh, out = _small_warehouse(tmp_path / "w.duckdb"), tmp_path / "out"
+    first = export(wh, out)
+    assert sorted(e.table for e in first) == ["fct_chargeback_monthly", "fct_platform_balance_monthly"]
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    real_copy, calls = export_module._copy, []
+
+    def copy_then_fail(conn, sql, params, dest):
+        calls.append(dest)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_copy(conn, sql, params, dest)
+
+    monkeypatch.setattr(export_module, "_copy", copy_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        export(wh, out)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "w.duckdb"]  # no staging folder left
+
+    monkeypatch.setattr(export_module, "_copy", real_copy)
+    again = export(wh, out, "payments")
+    assert [(e.table, e.rows) for e in again] == [("fct_chargeback_monthly", 1)]
+    assert sorted(p.name for p in out.iterdir()) == ["_manifest.json", "fct_chargeback_monthly"]

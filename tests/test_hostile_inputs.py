@@ -23,6 +23,7 @@ from tests.cur_fixtures import BASE, usage, write_cur_rows
 from tests.helpers import query, run_pipeline
 
 GOOD_ROWS = [usage("60.00", "0.40", "150", "Hrs", "payments"), usage("30.00", "0.40", "75", "Hrs", "search")]
+INJECTED_TAG_HEADER = "resourceTags/user:tenant') || read_text('/proc/self/environ') || ('"
 
 
 def _csv_text(rows: list[dict], delimiter: str = ",") -> str:
@@ -65,6 +66,12 @@ def _hostile_files(root: Path) -> dict[str, tuple[bytes, str | None]]:
             "user_formula": "=HYPERLINK(\"http://x\")", "user_plus": "+1", "user_at": "@SUM(A1)", "user_long": "x" * 5000}))]).encode(), None),
         "extra_column.csv": (good.replace("line_item_resource_id", "line_item_resource_id,x_new_column").replace("\r\n", ",extra\r\n")
                              .replace("x_new_column,extra", "x_new_column", 1).encode(), None),
+        # issue #19: a file name that is a glob reads only itself; tag keys from legacy headers are data, not SQL
+        "glob_*.csv": (_csv_text([usage("3.00", "1", "3", "Hrs", "search")]).encode(), None),
+        "legacy_tag_header.csv": (_csv_text([usage("4.00", "1", "4", "Hrs", None, resource_tags="payments")]).replace(
+            "resource_tags", INJECTED_TAG_HEADER, 1).encode(), None),
+        "apostrophe_tag_header.csv": (_csv_text([usage("5.00", "1", "5", "Hrs", None, resource_tags="x")]).replace(
+            "resource_tags", "resourceTags/user:o'brien", 1).encode(), None),
     }
     return cases
 
@@ -123,6 +130,15 @@ def test_good_files_load_exactly(hostile):
     assert parsed["note"].startswith("it's \"quoted\"\nnew line; drop table")
     assert parsed["formula"].startswith("=HYPERLINK")
     assert query(w, "select count(*) from information_schema.tables where table_schema = 'raw'")[0][0] >= 1
+    # a glob-named file is read alone: its 1 row, not its 20 siblings'
+    assert query(w, "select count(*), sum(BilledCost) from marts.focus_costs where x_source_file like '%/glob_*.csv'") == [
+        (1, Decimal("3.00"))]
+    # the tag key from the header is a string in Tags; the environment was never read
+    [(injected,)] = query(w, "select Tags from marts.focus_costs where x_source_file like '%/legacy_tag_header.csv'")
+    assert list(json.loads(injected).values()) == ["payments"] and "read_text" in next(iter(json.loads(injected)))
+    assert "PATH=" not in injected
+    [(apostrophe,)] = query(w, "select Tags from marts.focus_costs where x_source_file like '%/apostrophe_tag_header.csv'")
+    assert json.loads(apostrophe) == {"o'brien": "x"}
 
 
 # --- generated variations, straight through the loader (no dbt): whole file in or whole file out ---

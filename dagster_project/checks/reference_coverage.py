@@ -2,8 +2,8 @@
 FOCUS's fallback (ServiceCategory 'Other', the provider's own unit) and named in a warn alert,
 so someone adds it to seeds/reference/ (README "Adding a source").
 
-Not yet in Definitions: the sample generator and the official FOCUS sample use units the
-unit map lacks (issue #18 item 7, seed coverage first)."""
+A FOCUS export states its own units: those the unit map lists (mapped, or kept as reviewed)
+pass; a new one is named here like a cloud source's."""
 
 import dagster as dg
 
@@ -24,6 +24,8 @@ from (
     from marts.focus_costs
     where x_source in ('aws_cur', 'azure_cost', 'gcp_billing')
       and ServiceCategory = 'Other' and ServiceSubcategory = 'Other (Other)'
+      -- invoice-level lines (GCP's "Invoice" tax and rounding rows) belong to no service
+      and ChargeCategory not in ('Tax', 'Adjustment')
 )
 group by all
 union all

@@ -8,11 +8,13 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import (
+    BULK_FILE_COLUMN,
     CSV_STRICT,
     IngestError,
     SourceSpec,
     check_casts,
     csv_options,
+    duckdb_path,
     projection_sql,
     quote_ident,
     reader_sql,
@@ -128,8 +130,17 @@ def normalize_name(name: str) -> str:
     return LEGACY_RENAMES.get(out, out)
 
 
-def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """Expose the file as the temp view `_file`."""
+def open_file_view(conn: duckdb.DuckDBPyConnection, path: Path | list[Path]) -> str:
+    """Expose the file as the temp view `_file` (a list: parquet files of one schema, read
+    together, each row naming its file in BULK_FILE_COLUMN)."""
+    if isinstance(path, list):
+        listed = "[" + ", ".join(sql_literal(duckdb_path(p)) for p in path) + "]"
+        try:
+            conn.execute(f"create or replace temp view _file as select * from "
+                         f"read_parquet({listed}, filename = {sql_literal(BULK_FILE_COLUMN)})")
+        except duckdb.Error as exc:
+            raise IngestError(f"cannot read parquet files: {str(exc).splitlines()[0]}") from exc
+        return "parquet"
     fmt = "parquet" if path.name.lower().endswith(".parquet") else "csv"
     try:
         opts = csv_options(conn, path) if fmt == "csv" else CSV_STRICT
@@ -146,14 +157,15 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return file_columns
 
 
-def file_projection(conn: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, list[str]]:
-    """The select list (CUR 2.0 names and types) over the temp view `_file` of this file."""
+def file_projection(conn: duckdb.DuckDBPyConnection, path: Path | list[Path]) -> tuple[str, list[str]]:
+    """The select list (CUR 2.0 names and types) over the temp view `_file` of this file (or
+    files of one schema, checked in one scan)."""
     fmt = open_file_view(conn, path)
     try:
         described = conn.execute("describe select * from _file").fetchall()
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
-    file_cols = [(row[0], row[1]) for row in described]
+    file_cols = [(row[0], row[1]) for row in described if row[0] != BULK_FILE_COLUMN]
     native = {}
     available: dict[str, str] = {}
     tag_columns: list[tuple[str, str]] = []

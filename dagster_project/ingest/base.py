@@ -120,9 +120,13 @@ def duckdb_path(path: Path | str) -> str:
 # read_csv options: DuckDB's sniffer in strict mode (the default), or, for a file Python's csv
 # module reads as well-formed but the sniffer rejects (a last line ending LF where the others end
 # CRLF), the RFC 4180 dialect spelled out with strict mode off.
+# the column naming each row's file when a source's file_projection reads several files at once
+BULK_FILE_COLUMN = "_bulk_file"
 CSV_STRICT = "header = true, all_varchar = true, compression = 'auto', strict_mode = true"
 CSV_RFC4180 = ("header = true, all_varchar = true, compression = 'auto', strict_mode = false, "
                "delim = ',', quote = '\"', escape = '\"'")
+# the delimiters a sniffed file may use in the spelled-out dialect (Excel's European CSV: ';')
+RFC4180_DELIMITERS = (",", ";", "\t", "|")
 
 
 def _open_text(path: Path):
@@ -131,18 +135,18 @@ def _open_text(path: Path):
     return open(path, encoding="utf-8-sig", errors="replace", newline="")
 
 
-def csv_header_width(path: Path) -> int:
+def csv_header_width(path: Path, delimiter: str = ",") -> int:
     """Fields in the header record, as Python's csv module reads it (0 for an empty file)."""
     with _open_text(path) as fh:
-        return len(next(csv.reader(fh), []))
+        return len(next(csv.reader(fh, delimiter=delimiter), []))
 
 
-def csv_scan(path: Path) -> int:
+def csv_scan(path: Path, delimiter: str = ",") -> int:
     """Data records of a CSV read with Python's csv module (RFC 4180, any line endings); an
     IngestError naming the line and what is wrong when the file is malformed."""
     csv.field_size_limit(2**31 - 1)
     with _open_text(path) as fh:
-        reader = csv.reader(fh, strict=True)
+        reader = csv.reader(fh, strict=True, delimiter=delimiter)
         rows, width = 0, None
         try:
             for record in reader:
@@ -164,21 +168,28 @@ def csv_options(conn: duckdb.DuckDBPyConnection, path: Path) -> str:
     file where a source stages it: DuckDB's sniffer when it agrees with the header, else the
     spelled-out RFC 4180 dialect after a full scan (a malformed file is quarantined with the
     line and what is wrong, never read into shifted or merged columns)."""
-    header = csv_header_width(path)
+    delimiter = ","
     try:
+        sniffed = conn.execute("select Delimiter from sniff_csv($1)", [duckdb_path(path)]).fetchone()[0]
+        # a comma file stays a comma file (the sniffer may pick '|' when a row is short); another
+        # delimiter only when the header has no comma-separated fields but has sniffed ones
+        if (sniffed != "," and sniffed in RFC4180_DELIMITERS and csv_header_width(path) <= 1
+                and csv_header_width(path, sniffed) > 1):
+            delimiter = sniffed
         described = conn.execute(f"describe select * from read_csv($1, {CSV_STRICT})", [duckdb_path(path)]).fetchall()
-        if len(described) == header:
+        if sniffed == delimiter and len(described) == csv_header_width(path, delimiter):
             return CSV_STRICT
     except duckdb.Error:
         pass
-    rows = csv_scan(path)
+    rows = csv_scan(path, delimiter)
+    options = CSV_RFC4180.replace("delim = ','", "delim = " + sql_literal(delimiter))
     try:
-        read = conn.execute(f"select count(*) from read_csv($1, {CSV_RFC4180})", [duckdb_path(path)]).fetchone()[0]
+        read = conn.execute(f"select count(*) from read_csv($1, {options})", [duckdb_path(path)]).fetchone()[0]
     except duckdb.Error as exc:
         raise IngestError(f"cannot read csv file: {str(exc).splitlines()[0]}") from exc
     if read != rows:
         raise IngestError(f"cannot read csv file: DuckDB reads {read} record(s) where Python's csv module reads {rows}")
-    return CSV_RFC4180
+    return options
 
 
 def reader_sql(path: Path, csv_opts: str = CSV_STRICT) -> str:

@@ -186,13 +186,16 @@ def _bundled_first_dates() -> dict[str, dt.date]:
 def _first_rate_dates(conn) -> dict[str, dt.date]:
     """Per currency, its first ECB rate that has a USD rate the same day (the cross rate needs
     both); EUR from the first USD rate. From raw.fx_ecb_rates, else the bundled file."""
-    try:
+    # asked first, not tried: a failed statement would abort the ingest's open transaction
+    loaded = conn.execute("select count(*) from information_schema.tables where table_schema = 'raw' "
+                          "and table_name = 'fx_ecb_rates'").fetchone()[0]
+    if loaded:
         rows = conn.execute(f"""
             select c.currency, min(c.rate_date) from {TABLE} as c
             inner join {TABLE} as usd on usd.currency = 'USD' and usd.rate_date = c.rate_date
             group by 1
         """).fetchall()
-    except duckdb.CatalogException:
+    else:
         bundled = _bundled_first_dates()
         usd_first = bundled.get("USD")
         rows = [(c, max(d, usd_first)) for c, d in bundled.items()]

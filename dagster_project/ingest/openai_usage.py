@@ -308,6 +308,12 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         file_columns = json_keys_seen(conn, "_results", "result")
         build_records(conn, RECORD_COLUMNS, available, "_results")
         set_account(conn, "organization_id", path, SPEC.name)
+        # a negative total is nonsense in itself, before any comparison of parts with totals
+        negative = " or ".join(f"coalesce({c}, 0) < 0" for c in (
+            "input_tokens", "output_tokens", "input_uncached_tokens", "input_cached_tokens", "input_cache_write_tokens"))
+        bad = conn.execute(f"select count(*), min(record_index) from _records where {negative}").fetchone()
+        if bad[0]:
+            raise IngestError(f"{bad[0]} record(s) have negative token counts, first record {bad[1]}")
         conn.execute("alter table _records add column parts_mismatch_tokens bigint default 0")
         conn.execute(f"update _records set parts_mismatch_tokens = {PARTS_MISMATCH_SQL}")
         build_lines(conn, TOKEN_LINES, COLUMNS, "_records.num_model_requests")
