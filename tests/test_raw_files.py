@@ -119,3 +119,23 @@ def test_many_files_of_one_layout_are_one_branch_of_the_view(tmp_path):
     assert per_file == expected
     assert view_sql.lower().count("union all") == 0
     assert view_sql.count("read_csv(") == 1
+
+
+def test_copies_in_the_folders_shared_legacy_store_are_taken_over_not_pruned(landing, tmp_path):
+    """A warehouse from before the per-warehouse stores kept its copies in <folder>/raw_files/,
+    shared with the folder's other warehouses: its next ingest copies them into its own store
+    (nothing to load again) and leaves the shared folder as it was."""
+    files = _files(landing)
+    with open_warehouse(tmp_path / "w.duckdb") as conn:
+        registry.ingest_source(conn, landing, SPEC)
+        shutil.move(tmp_path / "w.raw_files", tmp_path / "raw_files")
+        (tmp_path / "raw_files" / "aws_cur" / "another-warehouses-copy.parquet").write_bytes(b"PAR1")
+        shared = {p.name for p in (tmp_path / "raw_files" / "aws_cur").iterdir()}
+        shutil.rmtree(landing)  # the copies can only come from the shared folder
+
+        report = registry.ingest_source(conn, landing, SPEC)
+        assert (report.restored, report.quarantined) == ([], [])
+        assert _raw(conn) == _truth(sorted((tmp_path / "w.raw_files" / "aws_cur").iterdir()))
+        assert _raw(conn)[0] > 400
+        assert {p.name for p in (tmp_path / "raw_files" / "aws_cur").iterdir()} == shared
+        assert len(list((tmp_path / "w.raw_files" / "aws_cur").iterdir())) == len(files)

@@ -161,15 +161,14 @@ class LostCopy:
     problem: str
 
 
-def _copy_problem(spec: SourceSpec, stored: Path, size_bytes: int | None) -> str | None:
-    """Why a stored copy cannot stand for its file (None: it can). Cheap checks only: the
-    copy exists, a byte copy has the landing file's size, a parquet file ends in its magic."""
+def _copy_problem(stored: Path) -> str | None:
+    """Why a stored copy cannot stand for its file (None: it can). Cheap checks only: the copy
+    exists and a parquet file ends in its magic. (Not the landing file's size: a warehouse from
+    before the store wrote its copies from the raw table's rows.)"""
     try:
         size = stored.stat().st_size
     except OSError:
         return "missing"
-    if spec.file_projection and size_bytes is not None and size != size_bytes:
-        return f"damaged ({size:,} bytes, the loaded file had {size_bytes:,})"
     if stored.name.lower().endswith(".parquet"):
         try:
             with open(stored, "rb") as fh:
@@ -188,7 +187,7 @@ def lost_copies(conn, spec: SourceSpec) -> tuple[list[LostCopy], int]:
     store, legacy = store_dir(conn) / spec.name, legacy_store_dir(conn)
     rows = conn.execute(
         """
-        select r.file_id, f.path, f.content_hash, r.stored_name, f.size_bytes
+        select r.file_id, f.path, f.content_hash, r.stored_name
         from ops.raw_files as r
         inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
         where r.source = ?
@@ -197,13 +196,13 @@ def lost_copies(conn, spec: SourceSpec) -> tuple[list[LostCopy], int]:
         [spec.name],
     ).fetchall()
     lost, recovered = [], 0
-    for file_id, path, content_hash, stored_name, size_bytes in rows:
+    for file_id, path, content_hash, stored_name in rows:
         stored = store / stored_name
-        problem = _copy_problem(spec, stored, size_bytes)
+        problem = _copy_problem(stored)
         if problem is None:
             continue
         old = legacy / spec.name / stored_name if legacy else None
-        if old is not None and old != stored and _copy_problem(spec, old, size_bytes) is None:
+        if old is not None and old != stored and _copy_problem(old) is None:
             store_copy(old, stored)
             recovered += 1
             continue

@@ -156,11 +156,19 @@ def _restore_raw_store(conn, landing: Path, spec: SourceSpec, report: IngestRepo
         same = path.is_file() and copy.content_hash is not None and file_hash(path) == copy.content_hash
         if same:
             try:
+                # stored and projected as a new load would (a copy a warehouse from before wrote
+                # from its raw table's rows had another name and projection)
                 if spec.file_projection:
-                    raw_files.store_copy(path, copy.stored)
+                    target = raw_files.stored_path(conn, spec, copy.file_id, path)
+                    raw_files.store_copy(path, target)
+                    select_list, _ = spec.file_projection(conn, target)
                 else:
+                    target = copy.stored
                     spec.stage(conn, path)
-                    raw_files.store_rows(conn, spec, "_incoming", copy.stored)
+                    select_list = raw_files.store_rows(conn, spec, "_incoming", target)
+                if target != copy.stored:
+                    copy.stored.unlink(missing_ok=True)
+                raw_files.remember(conn, spec, copy.file_id, target, select_list)
                 repaired(f"the raw store's copy of {copy.path} is {copy.problem}: loaded again from the landing folder")
                 report.restored.append(copy.path)
                 continue
