@@ -62,6 +62,16 @@ mapped as (
         service_name as ServiceName,
         'Generative AI' as ServiceSubcategory,
         {{ dbt.concat(["provider", "'/'", "model", "'/'", "token_type"]) }} as SkuId,
+        case token_type
+            when 'input' then 'Input Tokens'
+            when 'cached_input' then 'Cached Input Tokens'
+            when 'cache_write_5m' then 'Cache Write 5m Tokens'
+            when 'cache_write_1h' then 'Cache Write 1h Tokens'
+            when 'input_cache_write' then 'Cache Write Tokens'
+            when 'output' then 'Output Tokens'
+            when 'web_search' then 'Web Search Requests'
+            else coalesce(line_item, token_type)
+        end as SkuMeter,
         sub_account_id as SubAccountId,
         -- the cost reports carry ids only: the id is the name
         sub_account_id as SubAccountName,
