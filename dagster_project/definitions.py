@@ -11,6 +11,7 @@ from dagster_project.checks.conservation import per_file_conservation
 from dagster_project.checks.fx import fx_rates_carried_forward
 from dagster_project.checks.gx_suites import gx_checks
 from dagster_project.checks.late_data import late_data
+from dagster_project.checks.llm_bill import llm_cost_gap
 from dagster_project.checks.reference_coverage import unmapped_reference_values
 from dagster_project.checks.schema_drift import (
     schema_drift_checks,
@@ -26,7 +27,7 @@ defs = dg.Definitions(
     assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
-                  fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values],
+                  fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor, run_failure_alert_sensor],

@@ -20,8 +20,9 @@ def test_every_token_source_reaches_the_marts(demo):
     w = demo["warehouse"]
     providers = {p for (p,) in query(w, "select distinct provider from marts.fct_token_usage_daily")}
     assert providers == {"openai", "anthropic", "deepseek", "meta", "selfhosted"}
+    # the usage rows, and the providers' cost report rows that bill them (issue 24)
     assert {s for (s,) in query(w, "select distinct x_source from marts.focus_costs where ServiceSubcategory = 'Generative AI'")} \
-        == set(API_SOURCES)
+        == set(API_SOURCES) | {"openai_costs", "anthropic_costs"}
     # the shipped price book covers the sample: nothing unpriced, no LiteLLM traffic to an exported provider
     assert scalar(w, "select sum(unpriced_tokens) from marts.fct_token_usage_daily") == 0
     assert scalar(w, "select count(*) from intermediate.int_llm_token_lines_attributed where is_possible_double_count") == 0
@@ -29,9 +30,12 @@ def test_every_token_source_reaches_the_marts(demo):
 
 
 def test_the_demo_month_has_a_mid_month_price_change(demo):
+    # every demo day is billed by OpenAI's costs page, so the FOCUS usage rows carry no price
+    # (TokenUsageOnBill): the price book's change shows in the priced usage, the estimate
     rows = query(demo["warehouse"], """
-        select distinct cast(ChargePeriodStart as date) >= date '2026-10-16', ListUnitPrice
-        from marts.focus_costs where SkuId = 'openai/gpt-4o/input' order by 1""")
+        select distinct usage_date >= date '2026-10-16', unit_price_per_1m
+        from intermediate.int_llm_token_lines_priced
+        where provider = 'openai' and price_model = 'gpt-4o' and token_type = 'input' and service_tier = 'standard' order by 1""")
     assert [(after, str(p)) for after, p in rows] == [(False, "2.5000000000"), (True, "2.0000000000")]
 
 

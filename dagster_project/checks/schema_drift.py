@@ -48,8 +48,10 @@ KNOWN_LINE_ITEM_TYPES: dict[str, frozenset[str]] = {
     # int_focus_export_charges_mapped.sql: the export's own ChargeCategory
     "focus": frozenset({"Usage", "Purchase", "Tax", "Credit", "Adjustment"}),
     # int_llm_charges_mapped.sql
-    **{src: frozenset({"TokenUsage", "UnpricedTokenUsage"})
+    **{src: frozenset({"TokenUsage", "UnpricedTokenUsage", "TokenUsageOnBill"})
        for src in ("openai_usage", "anthropic_usage", "litellm_spend", "selfhosted_llm")},
+    # int_llm_charges_billed.sql
+    **{src: frozenset({"BilledTokenCost"}) for src in ("openai_costs", "anthropic_costs")},
 }
 
 

@@ -13,7 +13,8 @@ count), so each becomes its own token line: `input`, `cached_input` (cache reads
 Web search requests (server_tool_use.web_search_requests) are billed per search, not per
 token: they become a line of type `web_search` whose `tokens` column holds the NUMBER OF
 SEARCHES (priced per search in dbt, ConsumedUnit Requests, never counted as tokens in the token
-marts). The report has no request counts: `requests` is null. Cost report pages (`amount` in cents) are quarantined with the reason, as for OpenAI.
+marts). The report has no request counts: `requests` is null. Cost report pages (`amount` in cents) are quarantined with the reason, as for OpenAI: they
+belong in anthropic_costs/ (ingest/anthropic_costs.py).
 """
 
 from __future__ import annotations

@@ -29,8 +29,8 @@ no cost: tokens are priced in dbt with the dated price book (seeds/tokens/llm_pr
 
 Pages of the costs API (`organization.costs.result`) are quarantined with the reason: every
 row of this folder becomes one FOCUS charge (per-file conservation), and billed amounts next to
-the priced tokens would count the same usage twice. They need a landing folder of their own
-(focus_rows=False) to feed the estimated-vs-billed reconciliation (fct_token_cost_reconciliation_daily).
+the priced tokens would count the same usage twice. They have a landing folder of their own,
+openai_costs/ (ingest/openai_costs.py): the bill, reconciled in fct_llm_cost_reconciliation.
 
 The JSON helpers below are shared with the Anthropic, LiteLLM and self-hosted loaders.
 """

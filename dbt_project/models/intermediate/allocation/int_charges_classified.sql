@@ -64,7 +64,15 @@ final as (
             when allocation_rules.rule_id is not null then null
             else coalesce(attributed.mapped_tenant, 'unallocated')
         end as x_tenant,
-        coalesce(allocation_rules.rule_id, attributed.tenant_map_rule, 'no_rule_unallocated') as x_allocation_rule,
+        case
+            -- usage-priced LLM cost standing in for a provider bill not loaded yet: flagged, and
+            -- replaced (not added to) when the cost report arrives (int_llm_charges_mapped)
+            when allocation_rules.rule_id is null
+                and attributed.x_source in ('openai_usage', 'anthropic_usage')
+                and attributed.x_line_item_type in ('TokenUsage', 'UnpricedTokenUsage')
+                then {{ dbt.concat(["'llm_estimate:'", "coalesce(attributed.tenant_map_rule, 'no_rule_unallocated')"]) }}
+            else coalesce(allocation_rules.rule_id, attributed.tenant_map_rule, 'no_rule_unallocated')
+        end as x_allocation_rule,
         allocation_rules.pool as x_allocation_pool
     from attributed
     left join allocation_rules

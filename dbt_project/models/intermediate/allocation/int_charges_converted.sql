@@ -12,6 +12,12 @@ charges as (
 
 ),
 
+llm_bill_parts as (
+
+    select * from {{ ref('int_llm_bills_split') }}
+
+),
+
 fx_rates as (
 
     select * from {{ ref('int_fx_rates_ranged') }}
@@ -44,6 +50,23 @@ dated as (
         sum(EffectiveCost) as effective_cost,
         count(*) as charges
     from charges
+    where coalesce(x_line_item_type, '') <> 'BilledTokenCost'
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+
+    union all
+
+    select
+        x_file_id,
+        x_source,
+        x_tenant,
+        x_cost_kind,
+        x_allocation_rule,
+        x_allocation_pool,
+        billing_currency,
+        charge_date,
+        sum(effective_cost) as effective_cost,
+        sum(cost_lines) as charges
+    from llm_bill_parts
     group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),

@@ -6,4 +6,5 @@
     'int_azure_charges_mapped',
     'int_focus_export_charges_mapped',
     'int_llm_charges_mapped',
+    'int_llm_charges_billed',
 ]) }}

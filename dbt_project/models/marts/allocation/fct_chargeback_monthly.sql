@@ -14,7 +14,8 @@ final as (
         currency,
         sum(variable_cost) as variable_cost,
         sum(common_cost) as common_cost,
-        sum(total_cost) as total_cost
+        sum(total_cost) as total_cost,
+        sum(estimated_llm_cost) as estimated_llm_cost
     from chargeback_daily
     group by 1, 2, 3
 

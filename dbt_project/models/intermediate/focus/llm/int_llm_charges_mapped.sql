@@ -9,7 +9,12 @@
     Self-hosted request lines have no cost of their own and are not charges (their GPU fleet is).
     A line with no price is still a row, flagged x_line_item_type 'UnpricedTokenUsage' with a
     zero cost and an UNPRICED description (FOCUS costs cannot be null); the token marts show
-    its cost as null and a warn-level test reports it. -#}
+    its cost as null and a warn-level test reports it.
+    A day whose provider cost report is loaded (int_llm_billed_days) is billed by that report
+    (int_llm_charges_billed): its usage lines stay rows, so that each usage file reconciles, but
+    with zero cost ('TokenUsageOnBill'), never a second charge for the same tokens. Any other day's
+    lines are the estimate standing in for the bill ('TokenUsage'; InvoiceId null), replaced when
+    the report arrives. -#}
 with
 
 lines as (
@@ -25,6 +30,26 @@ providers as (
 
 ),
 
+billed_days as (
+
+    select * from {{ ref('int_llm_billed_days') }}
+
+),
+
+lines_on_bill as (
+
+    select
+        lines.*,
+        billed_days.usage_date is not null as is_on_bill
+    from lines
+    left join billed_days
+        on lines.provider = billed_days.provider
+        and coalesce(lines.billing_account_id, '') = billed_days.billing_account_key
+        and lines.usage_date = billed_days.usage_date
+        and lines.source in ('openai_usage', 'anthropic_usage')
+
+),
+
 described as (
 
     select
@@ -33,8 +58,9 @@ described as (
         coalesce(providers.service_name, {{ dbt.concat(["lines.provider", "' API'"]) }}) as service_name,
         lines.pricing_status = 'priced' as is_priced,
         coalesce(lines.price_currency, 'USD') as currency,
-        coalesce(lines.cost, 0) as charge_cost,
-        coalesce(lines.unit_price_per_1m, 0) as charge_unit_price,
+        -- on a billed day the cost is on the provider's cost report rows
+        case when lines.is_on_bill then 0 else coalesce(lines.cost, 0) end as charge_cost,
+        case when lines.is_on_bill then 0 else coalesce(lines.unit_price_per_1m, 0) end as charge_unit_price,
         {{ dbt.concat(["lines.provider", "'/'", "coalesce(lines.price_model, lines.model)", "'/'", "lines.token_type"]) }} as sku_id,
         case lines.token_type
             when 'input' then 'Input Tokens'
@@ -49,7 +75,7 @@ described as (
         end as sku_meter,
         -- a web_search line counts searches, every other line tokens
         case when lines.token_type = 'web_search' then 'Requests' else 'Tokens' end as consumed_unit
-    from lines
+    from lines_on_bill as lines
     left join providers
         on lines.provider = providers.provider
 
@@ -67,6 +93,9 @@ mapped as (
         'Usage' as ChargeCategory,
         cast(null as {{ dbt.type_string() }}) as ChargeClass,
         case
+            when is_on_bill then {{ dbt.concat([
+                "'ON BILL: '", "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier",
+                "' tier) on '", "cast(usage_date as " ~ dbt.type_string() ~ ")", "' is billed by the provider''s cost report rows; usage only, no cost here'"]) }}
             when is_priced then {{ dbt.concat([
                 "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier", "' tier), '",
                 "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as " ~ dbt.type_string() ~ ")", "' per 1M '", "lower(consumed_unit)"]) }}
@@ -112,7 +141,11 @@ mapped as (
         source as x_source,
         source_file as x_source_file,
         file_id as x_file_id,
-        case when is_priced then 'TokenUsage' else 'UnpricedTokenUsage' end as x_line_item_type,
+        case
+            when is_on_bill then 'TokenUsageOnBill'
+            when is_priced then 'TokenUsage'
+            else 'UnpricedTokenUsage'
+        end as x_line_item_type,
         cast(null as {{ dbt.type_string() }}) as x_tag_tenant,
         account_key_type as x_account_key_type,
         account_key as x_account_key,
