@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -261,8 +262,13 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
 def _short_failure(failure: str) -> str:
     """'check daily_zero_balance on marts/...: ...' -> 'check daily_zero_balance'."""
     words = failure.split()
-    if len(words) >= 2 and words[0] in ("check", "step"):
-        return f"{words[0]} {words[1]}"
+    if len(words) >= 2 and words[0] == "check":
+        return f"check {words[1]}"
+    if len(words) >= 2 and words[0] == "step":
+        # 'step finops_dbt_assets failed: dbt build failed: test assert_x; see ...' -> with its cause
+        detail = failure.split("failed: ", 1)[1].split(";")[0].splitlines()[0].strip() if "failed: " in failure else ""
+        detail = re.sub(r"^[\w.]+(Failure|Error|Exception): ", "", detail)
+        return f"step {words[1]} ({detail[:200]})" if detail else f"step {words[1]}"
     return failure.splitlines()[0][:120]
 
 
