@@ -7,7 +7,6 @@ import datetime as dt
 import fcntl
 import logging
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -109,6 +108,7 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
     if not quiet:
         progress.enable()
     from dagster_project.definitions import defs
+    from dagster_project.sensors import CLI_RUN_TAG
 
     job = defs.resolve_job_def("nightly_job")
     with dagster_instance() as instance:
@@ -116,7 +116,7 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-            tags={"finops/command": "finops run"},
+            tags={CLI_RUN_TAG: "finops run"},
         )
         # the run-failure sensor does not see in-process runs: alert here
         from dagster_project.sensors import alert_in_process_failure
@@ -241,6 +241,8 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
             raise click.ClickException(str(exc)) from None
         started = time.monotonic()
         ok, failures, run_id = execute_pipeline(settings)
+        from dagster_project.publish import audit_and_publish
+
         published, failures = audit_and_publish(settings, failures, run_id)
         ok = ok and not failures
         try:
@@ -257,59 +259,6 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
         for f in failures:
             click.echo(f"  - {f}", err=True)
     _exit_now(0 if ok else 1)
-
-
-def _short_failure(failure: str) -> str:
-    """'check daily_zero_balance on marts/...: ...' -> 'check daily_zero_balance'."""
-    words = failure.split()
-    if len(words) >= 2 and words[0] == "check":
-        return f"check {words[1]}"
-    if len(words) >= 2 and words[0] == "step":
-        # 'step finops_dbt_assets failed: dbt build failed: test assert_x; see ...' -> with its cause
-        detail = failure.split("failed: ", 1)[1].split(";")[0].splitlines()[0].strip() if "failed: " in failure else ""
-        detail = re.sub(r"^[\w.]+(Failure|Error|Exception): ", "", detail)
-        return f"step {words[1]} ({detail[:200]})" if detail else f"step {words[1]}"
-    return failure.splitlines()[0][:120]
-
-
-def audit_and_publish(settings: Settings, failures: list[str], run_id: str | None) -> tuple[list[str], list[str]]:
-    """Write-audit-publish: with no blocking failure, publish the build for BI; otherwise keep the
-    last good published copy and alert. Returns (summary lines, failures incl. a failed publish)."""
-    import duckdb
-
-    from dagster_project import publish as wap
-    from dagster_project.alerting import Alert
-    from dagster_project.sensors import alert_run_failure
-    from dagster_project.warehouse import explain_open_error
-
-    target = wap.published_path(settings.warehouse)
-    try:
-        wap.record_audit(settings.warehouse, run_id, failures)
-    except (duckdb.Error, OSError) as exc:  # e.g. held by another process: the failures say so already
-        progress.say(f"audit not recorded: {explain_open_error(settings.warehouse, exc)}")
-    if failures:
-        previous = wap.read_manifest(settings.warehouse)
-        kept = (f"the copy published {previous['published_at']} UTC (run {str(previous.get('run_id'))[:8]})"
-                if previous and target.exists() else "no copy (none published yet)")
-        names = sorted({_short_failure(f) for f in failures})
-        message = (f"The build of run {str(run_id)[:8]} was not published for BI: blocked by {', '.join(names)}. "
-                   f"BI keeps reading {kept} at {target}. Fix the cause and rerun `finops run`.")
-        alert_run_failure(settings, Alert(check_name="publish_blocked", severity="error", subject=str(target), message=message,
-                                          details={"blocking": names, "published": str(target)}, run_id=run_id),
-                          wait_seconds=5.0)
-        progress.say(f"publish: blocked by {', '.join(names)}")
-        return [f"  published for BI:   not updated, blocked by {', '.join(names)}",
-                f"                      BI keeps {kept}"], failures
-    progress.say(f"publish: writing {target}")
-    try:
-        pub = wap.publish(settings.warehouse, run_id)
-    except (wap.PublishError, duckdb.Error, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        message = f"The audited build of run {str(run_id)[:8]} could not be published to {target}: {reason}. The previous copy stays."
-        alert_run_failure(settings, Alert(check_name="publish_failed", severity="error", subject=str(target), message=message,
-                                          run_id=run_id), wait_seconds=5.0)
-        return [f"  published for BI:   FAILED ({reason}); the previous copy stays"], [f"publish failed: {reason}"]
-    return [f"  published for BI:   {pub.path} (read-only copy, {len(pub.files)} linked file(s))"], []
 
 
 @main.command(name="publish")
@@ -334,7 +283,7 @@ def publish_command(warehouse: str | None, force: bool, wait_seconds: float) -> 
             if not force and audit is None:
                 raise click.ClickException("no audited run of this warehouse yet: run `finops run` (or pass --force)")
             if not force and not audit["passed"]:
-                names = sorted({_short_failure(f) for f in audit["blocking"]})
+                names = sorted({wap.short_failure(f) for f in audit["blocking"]})
                 raise click.ClickException(f"the last run ({str(audit['run_id'])[:8]}) was blocked by {', '.join(names)}: "
                                            "fix it and rerun `finops run`, or pass --force to publish this build anyway")
             pub = wap.publish(settings.warehouse, (audit or {}).get("run_id"))

@@ -260,3 +260,70 @@ def last_audit(warehouse: Path) -> dict | None:
         except duckdb.CatalogException:  # a warehouse no run has written to
             return None
     return json.loads(row[0]) if row else None
+
+
+# --- the decision: publish an audited build, or keep the last good copy and say why
+
+def short_failure(failure: str) -> str:
+    """'check daily_zero_balance on marts/...: ...' -> 'check daily_zero_balance'."""
+    words = failure.split()
+    if len(words) >= 2 and words[0] == "check":
+        return f"check {words[1]}"
+    if len(words) >= 2 and words[0] == "step":
+        # 'step finops_dbt_assets failed: dbt build failed: test assert_x; see ...' -> with its cause
+        detail = failure.split("failed: ", 1)[1].split(";")[0].splitlines()[0].strip() if "failed: " in failure else ""
+        detail = re.sub(r"^[\w.]+(Failure|Error|Exception): ", "", detail)
+        return f"step {words[1]} ({detail[:200]})" if detail else f"step {words[1]}"
+    return failure.splitlines()[0][:120]
+
+
+def audit_and_publish(settings, failures: list[str], run_id: str | None) -> tuple[list[str], list[str]]:
+    """Write-audit-publish: with no blocking failure, publish the build for BI; otherwise keep the
+    last good published copy and alert. Returns (summary lines, failures incl. a failed publish)."""
+    from dagster_project import progress
+    from dagster_project.alerting import Alert
+    from dagster_project.sensors import alert_run_failure
+    from dagster_project.warehouse import explain_open_error
+
+    target = published_path(settings.warehouse)
+    try:
+        record_audit(settings.warehouse, run_id, failures)
+    except (duckdb.Error, OSError) as exc:  # e.g. held by another process: the failures say so already
+        progress.say(f"audit not recorded: {explain_open_error(settings.warehouse, exc)}")
+    if failures:
+        previous = read_manifest(settings.warehouse)
+        kept = (f"the copy published {previous['published_at']} UTC (run {str(previous.get('run_id'))[:8]})"
+                if previous and target.exists() else "no copy (none published yet)")
+        names = sorted({short_failure(f) for f in failures})
+        message = (f"The build of run {str(run_id)[:8]} was not published for BI: blocked by {', '.join(names)}. "
+                   f"BI keeps reading {kept} at {target}. Fix the cause and rerun `finops run`.")
+        alert_run_failure(settings, Alert(check_name="publish_blocked", severity="error", subject=str(target), message=message,
+                                          details={"blocking": names, "published": str(target)}, run_id=run_id),
+                          wait_seconds=5.0)
+        progress.say(f"publish: blocked by {', '.join(names)}")
+        return [f"  published for BI:   not updated, blocked by {', '.join(names)}",
+                f"                      BI keeps {kept}"], failures
+    progress.say(f"publish: writing {target}")
+    try:
+        pub = publish(settings.warehouse, run_id)
+    except (PublishError, duckdb.Error, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        message = f"The audited build of run {str(run_id)[:8]} could not be published to {target}: {reason}. The previous copy stays."
+        alert_run_failure(settings, Alert(check_name="publish_failed", severity="error", subject=str(target), message=message,
+                                          run_id=run_id), wait_seconds=5.0)
+        return [f"  published for BI:   FAILED ({reason}); the previous copy stays"], [f"publish failed: {reason}"]
+    return [f"  published for BI:   {pub.path} (read-only copy, {len(pub.files)} linked file(s))"], []
+
+
+def blocking_failures_of_run(instance, run_id: str) -> list[str]:
+    """The error-level asset checks that failed in a run on `instance` (for runs the daemon started)."""
+    import dagster as dg
+
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    failures = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity.value == "ERROR":
+            failures.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
+                            f"{evaluation.description or ''}".strip())
+    return failures
