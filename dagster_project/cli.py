@@ -89,20 +89,34 @@ def _validate_month(month: str) -> None:
         raise click.BadParameter(f"month must be YYYY-MM, got {month!r}") from None
 
 
-def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, list[str]]:
-    """Run the nightly job in process. Returns (success, failures)."""
+def dagster_instance():
+    """The Dagster instance in DAGSTER_HOME when it is set (the Makefile sets one): the run, its
+    materializations and check results then show in `dagster dev`. Without it, an ephemeral one."""
     from dagster import DagsterInstance
 
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return DagsterInstance.ephemeral()
+    home_dir = Path(home).expanduser().resolve()
+    home_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home_dir)  # Dagster wants it absolute
+    return DagsterInstance.get()
+
+
+def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, list[str], str | None]:
+    """Run the nightly job in process. Returns (success, failures, run id)."""
     if not quiet:
         progress.enable()
     from dagster_project.definitions import defs
+    from dagster_project.sensors import CLI_RUN_TAG
 
     job = defs.resolve_job_def("nightly_job")
-    with DagsterInstance.ephemeral() as instance:
+    with dagster_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            tags={CLI_RUN_TAG: "finops run"},
         )
         # the run-failure sensor does not see in-process runs: alert here
         from dagster_project.sensors import alert_in_process_failure
@@ -119,7 +133,7 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
             failures.append("the run failed; see the Dagster logs")
         failures = condense_failures(settings, failures)
         _write_step_timings(instance.all_logs(result.run_id))
-    return result.success and not failures, failures
+    return result.success and not failures, failures, result.run_id
 
 
 def condense_failures(settings: Settings, failures: list[str]) -> list[str]:
@@ -238,19 +252,58 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
         except WarehouseUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         started = time.monotonic()
-        ok, failures = execute_pipeline(settings)
+        ok, failures, run_id = execute_pipeline(settings)
+        from dagster_project.publish import audit_and_publish
+
+        published, failures = audit_and_publish(settings, failures, run_id)
+        ok = ok and not failures
         try:
             print_summary(settings)
         except Exception as exc:  # the run's outcome is decided; a summary that cannot be read must not hide it
             from dagster_project.warehouse import explain_open_error
 
             click.echo(f"  summary unavailable: {explain_open_error(settings.warehouse, exc)}", err=True)
+        for line in published:
+            click.echo(line)
         click.echo(f"  took:               {time.monotonic() - started:.1f} s")
     if not ok:
         click.echo("\nBlocking failures:", err=True)
         for f in failures:
             click.echo(f"  - {f}", err=True)
     _exit_now(0 if ok else 1)
+
+
+@main.command(name="publish")
+@click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
+@click.option("--force", is_flag=True, help="Publish even though the last run's checks failed (or no run was audited).")
+@click.option("--wait", "wait_seconds", default=0.0, type=float, show_default=True, help="Seconds to wait for a running finops run.")
+def publish_command(warehouse: str | None, force: bool, wait_seconds: float) -> None:
+    """Publish the working warehouse for BI by hand: a read-only copy in <warehouse folder>/published/
+    (FINOPS_PUBLISHED_DIR) whose views read its own links to the parquet files, swapped in atomically.
+    Refused when the last `finops run` found a blocking failure, unless --force."""
+    import duckdb
+
+    from dagster_project import publish as wap
+    from dagster_project.warehouse import explain_open_error
+
+    settings = _apply_paths(None, warehouse)
+    if not settings.warehouse.exists():
+        raise click.ClickException(f"warehouse {settings.warehouse} does not exist: run `finops run` first")
+    with run_lock(settings.warehouse, wait_seconds):
+        try:
+            audit = wap.last_audit(settings.warehouse)
+            if not force and audit is None:
+                raise click.ClickException("no audited run of this warehouse yet: run `finops run` (or pass --force)")
+            if not force and not audit["passed"]:
+                names = sorted({wap.short_failure(f) for f in audit["blocking"]})
+                raise click.ClickException(f"the last run ({str(audit['run_id'])[:8]}) was blocked by {', '.join(names)}: "
+                                           "fix it and rerun `finops run`, or pass --force to publish this build anyway")
+            pub = wap.publish(settings.warehouse, (audit or {}).get("run_id"))
+        except wap.PublishError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (duckdb.Error, OSError) as exc:
+            raise click.ClickException(explain_open_error(settings.warehouse, exc)) from None
+    click.echo(f"published: {pub.path} ({len(pub.files)} linked file(s), {pub.copied} copied, {pub.removed} old removed)")
 
 
 def _exit_now(code: int) -> None:

@@ -21,7 +21,7 @@ from dagster_project.checks.spikes import daily_cost_spikes
 from dagster_project.checks.tokens import ungrouped_token_usage
 from dagster_project.jobs import landing_files_sensor, nightly_job, nightly_schedule
 from dagster_project.resources import build_resources
-from dagster_project.sensors import run_failure_alert_sensor
+from dagster_project.sensors import publish_after_run_sensor, run_failure_alert_sensor
 
 defs = dg.Definitions(
     assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets],
@@ -30,6 +30,6 @@ defs = dg.Definitions(
                   fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
-    sensors=[landing_files_sensor, run_failure_alert_sensor],
+    sensors=[landing_files_sensor, run_failure_alert_sensor, publish_after_run_sensor],
     resources=build_resources(),
 )

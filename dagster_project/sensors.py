@@ -12,6 +12,7 @@ import duckdb
 
 from dagster_project import progress
 from dagster_project.alerting import Alert, post_to_slack, raise_alert, redact
+from dagster_project.jobs import nightly_job
 from dagster_project.settings import Settings
 from dagster_project.warehouse import explain_open_error, lock_holder, open_warehouse
 
@@ -82,3 +83,33 @@ def alert_in_process_failure(settings: Settings, result) -> str | None:
         return None
     reason = f"Steps failed: {[s for s, _ in steps]}."
     return alert_run_failure(settings, run_failure_alert(result.job_def.name, result.run_id, reason, steps), wait_seconds=10)
+
+
+# `finops run` tags its runs and publishes in process; runs the daemon started (schedule, sensor,
+# the UI's launchpad) are published here, after the run succeeded
+CLI_RUN_TAG = "finops/command"
+PUBLISH_LOCK_WAIT_SECONDS = 600.0
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[nightly_job],
+    name="publish_after_run_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Write-audit-publish for nightly_job runs the daemon started: publishes the copy BI reads "
+    "(<warehouse folder>/published/) when no error-level check failed in the run, else alerts publish_blocked.",
+)
+def publish_after_run_sensor(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    if run.tags.get(CLI_RUN_TAG):
+        return dg.SkipReason(f"run {run.run_id[:8]} came from `{run.tags[CLI_RUN_TAG]}`, which publishes itself")
+    from dagster_project.cli import run_lock
+    from dagster_project.publish import audit_and_publish, blocking_failures_of_run
+
+    settings = Settings.from_env()
+    failures = blocking_failures_of_run(context.instance, run.run_id)
+    with run_lock(settings.warehouse, PUBLISH_LOCK_WAIT_SECONDS):
+        lines, _ = audit_and_publish(settings, failures, run.run_id)
+    for line in lines:
+        context.log.info(line.strip())
+    return None

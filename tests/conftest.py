@@ -14,6 +14,8 @@ DEMO_SEED = 7
 DEMO_ROWS = 3000
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# nothing under test writes into the repo's .dagster_home (the Makefile exports it)
+os.environ.pop("DAGSTER_HOME", None)
 
 
 @pytest.fixture(scope="session")

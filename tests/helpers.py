@@ -17,6 +17,9 @@ BIN = Path(sys.executable).parent
 def finops(*args: str, env: dict | None = None, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
     full_env = dict(os.environ)
     full_env.pop("FINOPS_SLACK_WEBHOOK_URL", None)
+    # `make test` exports the repo's DAGSTER_HOME: runs under test stay in an ephemeral instance
+    # unless a test passes its own (a temporary folder)
+    full_env.pop("DAGSTER_HOME", None)
     full_env.update(env or {})
     proc = subprocess.run([str(BIN / "finops"), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO)
     if check and proc.returncode != 0:

@@ -295,7 +295,7 @@ def test_definitions_validate_and_list_the_checks_schedule_and_sensors():
     assert out.returncode == 0, out.stderr[-3000:]
     lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if line.split(" ", 1)[0] in ("schedules", "sensors", "checks"))
     assert eval(lines["schedules"]) == ["nightly_schedule"]
-    assert {"landing_files_sensor", "run_failure_alert_sensor"} <= set(eval(lines["sensors"]))
+    assert {"landing_files_sensor", "run_failure_alert_sensor", "publish_after_run_sensor"} <= set(eval(lines["sensors"]))
     checks = set(eval(lines["checks"]))
     assert {
         "marts/focus_costs:gx_focus_costs", "marts/fct_chargeback_daily:gx_fct_chargeback_daily",

@@ -94,6 +94,18 @@ def _record_node_timings(conn, target_dir: Path, run_id: str) -> None:
         )
 
 
+def _failed_nodes(target_dir: Path, limit: int = 8) -> list[str]:
+    """'test assert_source_totals_conserved', 'model focus_costs' ... from run_results.json:
+    which dbt nodes failed, for the run summary (what blocked publishing)."""
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return []
+    failed = [r["unique_id"].split(".") for r in json.loads(path.read_text()).get("results", [])
+              if r.get("status") in ("fail", "error")]
+    names = [f"{parts[0]} {parts[2] if len(parts) > 2 else parts[-1]}" for parts in failed]
+    return names[:limit] + ([f"{len(names) - limit} more"] if len(names) > limit else [])
+
+
 def _parse_state() -> Path:
     """dbt's partial-parse state for the current profile: dbt re-parses everything (~4 s) when
     the profile's connection settings differ from the saved state's, so one state is kept per
@@ -130,6 +142,45 @@ def _keep_parse_state(target_dir: Path, keep: int = 8) -> None:
         old.unlink(missing_ok=True)
 
 
+def mart_metadata(conn, key: dg.AssetKey) -> dict:
+    """Figures shown on a mart's materialization in the Dagster UI (cheap: counts and sums)."""
+    schema, name = key.path[0], key.path[-1]
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0]
+    if schema != "marts" or not exists:
+        return {}
+    meta = {"dagster/row_count": dg.MetadataValue.int(conn.execute(f'select count(*) from marts."{name}"').fetchone()[0])}
+    if name == "focus_costs":
+        billed = conn.execute(
+            "select BillingCurrency, sum(BilledCost), count(distinct x_file_id) from marts.focus_costs group by 1 order by 1"
+        ).fetchall()
+        meta["billed_cost"] = dg.MetadataValue.text("; ".join(f"{cost:,.2f} {cur}" for cur, cost, _ in billed) or "none")
+        meta["files"] = dg.MetadataValue.int(sum(n for _, _, n in billed))
+    elif name.startswith("fct_platform_balance_"):
+        off, total = conn.execute(
+            f'select count(*) filter (where balance <> 0), coalesce(sum(abs(balance)), 0) from marts."{name}"').fetchone()
+        meta["periods_out_of_balance"] = dg.MetadataValue.int(off)
+        meta["balance_abs_total"] = dg.MetadataValue.float(float(total))
+    elif name == "fct_chargeback_monthly":
+        totals = conn.execute(f'select currency, sum(total_cost) from marts."{name}" group by 1 order by 1').fetchall()
+        meta["charged_back"] = dg.MetadataValue.text("; ".join(f"{cost:,.2f} {cur}" for cur, cost in totals) or "none")
+    return meta
+
+
+def with_mart_metadata(context, conn, events):
+    for event in events:
+        if isinstance(event, dg.Output):
+            try:
+                extra = mart_metadata(conn, context.asset_key_for_output(event.output_name))
+            except Exception as exc:  # noqa: BLE001 - figures for the UI never fail the build
+                context.log.warning(f"no metadata for {event.output_name}: {exc}")
+                extra = {}
+            if extra:
+                event = event.with_metadata({**event.metadata, **extra})
+        yield event
+
+
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
@@ -164,17 +215,28 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
     gx_suites.warm_up()  # the GX checks run right after the build
     try:
         invocation = dbt.cli(["build"], context=context, target_path=target_dir, raise_on_error=False)
-        for event in invocation.stream():
-            if isinstance(event, dg.Output):
-                progress.say(f"dbt: built {event.output_name}")
-            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-                progress.say(f"dbt test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-            yield event
+        # held until dbt ends: the figures added to the marts' outputs are read from the warehouse,
+        # which the dbt process holds until then
+        events = []
+        try:
+            for event in invocation.stream():
+                if isinstance(event, dg.Output):
+                    progress.say(f"dbt: built {event.output_name}")
+                elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    progress.say(f"dbt test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+                events.append(event)
+        except Exception:
+            yield from events  # what was built is still recorded
+            raise
         with warehouse.connect() as conn:
             _record_node_timings(conn, target_dir, context.run_id)
+            # on Spark the DuckDB marts are filled after this (publish_to_duckdb)
+            yield from (events if on_spark else with_mart_metadata(context, conn, events))
         if not invocation.is_successful():
+            failed = _failed_nodes(target_dir)
             raise dg.Failure(
-                description="dbt build failed; see the failing models/tests above and `dbt build` in dbt_project/.",
+                description=f"dbt build failed: {', '.join(failed) or 'see the dbt log'}; see the failing models/tests "
+                            "above and `dbt build` in dbt_project/.",
                 metadata={"dbt_error": str(invocation.get_error())[:4000]},
             )
         with warehouse.connect() as conn:

@@ -49,13 +49,21 @@ def build_ingest_asset(spec: SourceSpec) -> dg.AssetsDefinition:
 
             report = ingest_source(conn, settings.landing_dir, spec, on_quarantine=on_quarantine, progress=progress.say,
                                    on_ignore=on_ignore, on_repair=progress.notice)
+            loaded = conn.execute(
+                "select currency, count(*), sum(rows), sum(cost_total) from ops.ingest_files "
+                "where source = ? and status = 'loaded' group by 1 order by 1", [spec.name]).fetchall()
         summary = report.as_dict()
         progress.say(
             f"ingest {spec.name}: {summary['loaded']} loaded ({summary['rows_loaded']:,} rows), "
             f"{summary['skipped']} unchanged, {summary['superseded']} superseded, {summary['quarantined']} quarantined, "
             f"{summary['ignored']} ignored"
         )
-        return dg.MaterializeResult(metadata={k: v for k, v in summary.items() if k != "source"})
+        metadata = {k: v for k, v in summary.items() if k != "source"}
+        # what raw.<table> holds after this run: every loaded file, not only this run's
+        metadata["files_loaded_total"] = sum(n for _, n, _, _ in loaded)
+        metadata["dagster/row_count"] = dg.MetadataValue.int(int(sum(r or 0 for _, _, r, _ in loaded)))
+        metadata["billed_cost"] = "; ".join(f"{c:,.2f} {cur}" for cur, _, _, c in loaded if c is not None) or "none"
+        return dg.MaterializeResult(metadata=metadata)
 
     return _ingest
 
