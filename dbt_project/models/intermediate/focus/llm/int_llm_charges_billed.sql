@@ -44,7 +44,7 @@ mapped as (
         cast(null as {{ dbt.type_string() }}) as ChargeClass,
         {{ dbt.concat([
             "'BILLED: '", "coalesce(line_item, model)", "' ('", "service_name", "', '",
-            "coalesce(service_tier, 'tier not stated')", "'), as the provider''s cost report states it'"]) }} as ChargeDescription,
+            "coalesce(service_tier, 'tier not stated')", "'), as stated in the cost report of the provider'"]) }} as ChargeDescription,
         'Usage-Based' as ChargeFrequency,
         charge_period_end_at as ChargePeriodEnd,
         charge_period_start_at as ChargePeriodStart,

@@ -95,7 +95,7 @@ mapped as (
         case
             when is_on_bill then {{ dbt.concat([
                 "'ON BILL: '", "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier",
-                "' tier) on '", "cast(usage_date as " ~ dbt.type_string() ~ ")", "' is billed by the provider''s cost report rows; usage only, no cost here'"]) }}
+                "' tier) on '", "cast(usage_date as " ~ dbt.type_string() ~ ")", "' is billed by the cost report rows of the provider; usage only, no cost here'"]) }}
             when is_priced then {{ dbt.concat([
                 "model", "' '", "lower(sku_meter)", "' ('", "service_name", "', '", "service_tier", "' tier), '",
                 "currency", "' '", "cast(cast(unit_price_per_1m as decimal(18, 4)) as " ~ dbt.type_string() ~ ")", "' per 1M '", "lower(consumed_unit)"]) }}
