@@ -127,8 +127,8 @@ def lock_holder(message: str) -> str | None:
 
 def locked_message(path: Path, holder: str) -> str:
     return (f"warehouse {path} is open in another process, {holder}: DuckDB allows one writer or many readers, "
-            "never both. Close it (a BI tool or notebook?) and rerun; BI tools should read a published copy "
-            "(docs/bi.md, 'Why BI tools should open the file read-only, and on a copy').")
+            "never both. Close it (a BI tool or notebook?) and rerun; BI tools should read the published copy "
+            "(docs/bi.md, 'Point BI tools at the published copy').")
 
 
 def explain_open_error(path: Path, exc: BaseException) -> str:
