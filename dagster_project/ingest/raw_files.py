@@ -97,6 +97,20 @@ def _many_reader_sql(paths: list[Path]) -> str:
             f"union_by_name = true, filename = '_raw_store_file')")
 
 
+def loaded_copies(conn, spec: SourceSpec, order_by: str) -> list[tuple[str, str, str, str, str]]:
+    """(file_id, landing path, content hash, stored name, select list) of every loaded file's copy."""
+    return conn.execute(
+        f"""
+        select r.file_id, f.path, f.content_hash, r.stored_name, r.select_list
+        from ops.raw_files as r
+        inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
+        where r.source = ?
+        order by {order_by}
+        """,
+        [spec.name],
+    ).fetchall()
+
+
 def refresh_view(conn, spec: SourceSpec) -> None:
     """raw.<table> as the union of the loaded files (typed and empty when there are none).
 
@@ -104,18 +118,8 @@ def refresh_view(conn, spec: SourceSpec) -> None:
     over the list of their copies, so the view has one branch per layout, not per file:
     with 2,000 files of a month the definition stays small and dbt scans them as one."""
     store = store_dir(conn) / spec.name
-    files = conn.execute(
-        """
-        select r.file_id, f.path, r.stored_name, r.select_list
-        from ops.raw_files as r
-        inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
-        where r.source = ?
-        order by f.loaded_at, r.file_id
-        """,
-        [spec.name],
-    ).fetchall()
     groups: dict[tuple[str, bool], list[tuple[str, str, str]]] = {}
-    for file_id, path, stored_name, select_list in files:
+    for file_id, path, _hash, stored_name, select_list in loaded_copies(conn, spec, "f.loaded_at, r.file_id"):
         groups.setdefault((select_list, stored_name.lower().endswith(".parquet")), []).append((file_id, path, stored_name))
     branches = []
     for (select_list, _parquet), members in groups.items():
@@ -185,18 +189,8 @@ def lost_copies(conn, spec: SourceSpec) -> tuple[list[LostCopy], int]:
     legacy shared folder still holds (copied, not moved: another warehouse may read it).
     Returns those still lost and how many were recovered from the legacy folder."""
     store, legacy = store_dir(conn) / spec.name, legacy_store_dir(conn)
-    rows = conn.execute(
-        """
-        select r.file_id, f.path, f.content_hash, r.stored_name
-        from ops.raw_files as r
-        inner join ops.ingest_files as f on f.file_id = r.file_id and f.status = 'loaded'
-        where r.source = ?
-        order by f.path, r.file_id
-        """,
-        [spec.name],
-    ).fetchall()
     lost, recovered = [], 0
-    for file_id, path, content_hash, stored_name in rows:
+    for file_id, path, content_hash, stored_name, _select in loaded_copies(conn, spec, "f.path, r.file_id"):
         stored = store / stored_name
         problem = _copy_problem(stored)
         if problem is None:
