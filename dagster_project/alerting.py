@@ -117,7 +117,7 @@ def raise_alert(conn: duckdb.DuckDBPyConnection, alert: Alert) -> str:
             (alert_id, raised_at, run_id, check_name, severity, subject, message, details_json, delivery_status, delivery_error)
         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [alert_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), alert.run_id, alert.check_name,
+        [alert_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), alert.run_id, alert.check_name,
          alert.severity, alert.subject, redact(alert.message), json.dumps(alert.details, default=str, ensure_ascii=False),
          status, error],
     )

@@ -259,7 +259,7 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
         ok = ok and not failures
         try:
             print_summary(settings)
-        except Exception as exc:  # the run's outcome is decided; a summary that cannot be read must not hide it
+        except Exception as exc:  # noqa: BLE001 - the run's outcome is decided; a summary that cannot be read must not hide it
             from dagster_project.warehouse import explain_open_error
 
             click.echo(f"  summary unavailable: {explain_open_error(settings.warehouse, exc)}", err=True)

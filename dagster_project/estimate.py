@@ -30,14 +30,14 @@ class Item:
         return f"{self.key}@{self.unit}" if self.unit else self.key
 
     @classmethod
-    def parse(cls, text: str) -> "Item":
+    def parse(cls, text: str) -> Item:
         if "=" not in text:
             raise EstimateError(f"--item must look like 'SERVICE_OR_MODEL[@UNIT]=QUANTITY', got {text!r}")
         name, qty = text.rsplit("=", 1)
         key, _, unit = name.partition("@")
         try:
             quantity = Decimal(qty.strip())
-        except Exception:
+        except ArithmeticError:
             raise EstimateError(f"quantity must be a number in {text!r}") from None
         return cls(key.strip(), unit.strip() or None, quantity)
 

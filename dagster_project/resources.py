@@ -46,7 +46,7 @@ class FinopsDbtCliResource(DbtCliResource):
     (for row-count and column metadata this project does not request): ~4 s of imports and
     profile loading in the Dagster process, while the build itself runs in the dbt subprocess."""
 
-    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 (dagster-dbt's signature)
+    def _initialize_dbt_core_adapter(self, args):
         return None
 
     @cached_property

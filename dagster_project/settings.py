@@ -20,7 +20,7 @@ class Settings:
     dbt_target: str
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         landing = Path(os.environ.get("FINOPS_LANDING_DIR", REPO_ROOT / "data" / "landing"))
         warehouse = Path(os.environ.get("FINOPS_WAREHOUSE", REPO_ROOT / "data" / "warehouse" / "finops.duckdb"))
         return cls(

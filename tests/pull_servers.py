@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import typing
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -89,7 +90,7 @@ def azurite_connection_string(port: int) -> str:
 # --- the admin APIs -----------------------------------------------------------------------------
 
 def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
 class FakeAdminApi:
@@ -97,7 +98,7 @@ class FakeAdminApi:
     results (the cursor is opaque). `failures` is a list of (status, retry_after, body) served
     before the next real answers; `{key}` in a body is replaced by the key the client sent."""
 
-    PATHS = {
+    PATHS: typing.ClassVar[dict[str, dict[str, str]]] = {
         "openai": {"/v1/organization/usage/completions": "usage", "/v1/organization/costs": "costs"},
         "anthropic": {"/v1/organizations/usage_report/messages": "usage", "/v1/organizations/cost_report": "costs"},
     }
@@ -130,11 +131,11 @@ class FakeAdminApi:
 
     def window(self, params: dict) -> list[dt.date]:
         if self.kind == "openai":
-            start = dt.datetime.fromtimestamp(int(params["start_time"][0]), dt.timezone.utc)
-            end = dt.datetime.fromtimestamp(int(params["end_time"][0]), dt.timezone.utc)
+            start = dt.datetime.fromtimestamp(int(params["start_time"][0]), dt.UTC)
+            end = dt.datetime.fromtimestamp(int(params["end_time"][0]), dt.UTC)
         else:
-            start = dt.datetime.fromisoformat(params["starting_at"][0].replace("Z", "+00:00"))
-            end = dt.datetime.fromisoformat(params["ending_at"][0].replace("Z", "+00:00"))
+            start = dt.datetime.fromisoformat(params["starting_at"][0])
+            end = dt.datetime.fromisoformat(params["ending_at"][0])
         days, d = [], start.date()
         while day_start(d) < end:
             days.append(d)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -82,7 +81,7 @@ def _copy(hand, tmp_path: Path) -> Path:
 def _dbt(warehouse: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([str(BIN / "dbt"), *args, "--profiles-dir", "."], cwd=REPO / "dbt_project",
                           env={**__import__("os").environ, "FINOPS_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1", **(env or {})},
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 def _rebuild_balance(w: Path) -> subprocess.CompletedProcess:

@@ -22,6 +22,7 @@ def _compile(expr: str, tmp) -> str:
         [str(BIN / "dbt"), "compile", "--quiet", "--profiles-dir", ".", "--inline", expr],
         cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=300,
         env={**os.environ, "FINOPS_WAREHOUSE": str(tmp / "compile.duckdb"), "DO_NOT_TRACK": "1"},
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout

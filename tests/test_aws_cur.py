@@ -58,7 +58,7 @@ def write_cur_csv(path: Path) -> None:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         for cid, kind, cost, rate, amount, extra, tags, _ in CASES:
-            row = {c: "" for c in COLUMNS}
+            row = dict.fromkeys(COLUMNS, "")
             row.update({
                 "identity_line_item_id": cid, "bill_payer_account_id": "111122223333",
                 "bill_billing_period_start_date": PERIOD, "line_item_line_item_type": kind,

@@ -110,7 +110,7 @@ def test_a_file_failing_a_check_in_the_bulk_scan_gets_its_own_reason(tmp_path, b
         conn.execute(f"copy (select * from read_parquet('{path}') where false) to '{path}.tmp' (format parquet)")
         conn.close()
         os.replace(f"{path}.tmp", path)
-    report, regs, raw = ingest(tmp_path, landing)
+    report, _regs, raw = ingest(tmp_path, landing)
     reasons = dict(report.quarantined)
     key = "aws_cur/big/data/BILLING_PERIOD=2026-10/part-99.parquet"
     assert key in reasons

@@ -25,7 +25,7 @@ def _days(export: str, counts: dict[int, int], source: str = "aws_cur") -> list[
 
 
 def test_a_missing_day_in_the_middle_and_at_the_tail_is_late():
-    full = _days("aws_cur/a", {d: 20 for d in range(1, 32)})
+    full = _days("aws_cur/a", dict.fromkeys(range(1, 32), 20))
     gappy = _days("aws_cur/b", {d: 20 for d in range(1, 30) if d != 15})
     found = find_late_days(full + gappy)
     assert [(f.export_key, f.kind, str(f.day)) for f in found] == [("aws_cur/b", "missing", "2026-10-15")]
@@ -50,7 +50,7 @@ def test_a_day_far_below_its_trailing_level_is_late_but_normal_noise_is_not():
 def test_a_monthly_file_a_sparse_export_and_an_export_that_ends_with_all_others_are_not_late():
     monthly = _days("aws_cur/fees", {1: 3})
     sparse = _days("focus/oci", {d: 2 for d in range(1, 21) if d not in (3, 7)})
-    mid_month = _days("aws_cur/a", {d: 10 for d in range(1, 21)}) + _days("gcp/x", {d: 10 for d in range(1, 21)}, "gcp_billing")
+    mid_month = _days("aws_cur/a", dict.fromkeys(range(1, 21), 10)) + _days("gcp/x", dict.fromkeys(range(1, 21), 10), "gcp_billing")
     assert find_late_days(monthly + sparse + mid_month) == []
 
 

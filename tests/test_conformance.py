@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from dagster_project.conformance import SUPPORTED_CRITERIA, export_focus_parquet, load_allowlist, run_validator, validator_executable
+from dagster_project.conformance import (
+    SUPPORTED_CRITERIA,
+    export_focus_parquet,
+    load_allowlist,
+    run_validator,
+    validator_executable,
+)
 
 pytestmark = pytest.mark.validator
 

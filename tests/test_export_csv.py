@@ -28,5 +28,5 @@ def test_csv_export_neutralizes_formula_prefixes(tmp_path):
     with open(out / "fct_chargeback_monthly" / "data.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["note"] for r in rows] == ["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+1", "'-2", "'@SUM(A1)", "'\tTAB", "plain, text"]
-    assert [r["total_cost"] for r in rows][0].startswith("-5")  # numbers keep their sign
+    assert next(r["total_cost"] for r in rows).startswith("-5")  # numbers keep their sign
     assert all(r["tenant"] == "payments" for r in rows)

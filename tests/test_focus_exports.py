@@ -87,7 +87,7 @@ def _v12_rows(costs: list[str]) -> list[dict]:
     start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
     rows = []
     for i, cost in enumerate(costs):
-        rows.append({c: None for c in COLUMNS_1_2} | dict(
+        rows.append(dict.fromkeys(COLUMNS_1_2) | dict(
             BilledCost=Decimal(cost), EffectiveCost=Decimal(cost), ListCost=Decimal(cost), ContractedCost=Decimal(cost),
             ListUnitPrice=Decimal(cost), ContractedUnitPrice=Decimal(cost), PricingQuantity=Decimal(1), PricingUnit="Hours",
             ConsumedQuantity=Decimal(1), ConsumedUnit="Hours", BillingAccountId="777788889999", BillingAccountName="Data Platform",

@@ -55,8 +55,9 @@ def test_bundled_rates_load_exactly_from_1999_to_the_latest(tmp_path):
         assert (summary["first_rate_date"], summary["latest_rate_date"]) == ("1999-01-04", str(LATEST_BUNDLED))
         assert conn.execute("select count(*) from raw.fx_ecb_rates").fetchone()[0] == summary["rates"]
         assert summary["rates"] == sum(1 for day in table.values() for v in day.values() if v not in ("", "N/A"))
-        rate = lambda d, c: conn.execute(
-            "select units_per_eur from raw.fx_ecb_rates where rate_date = ? and currency = ?", [d, c]).fetchone()
+        def rate(d, c):
+            return conn.execute(
+                    "select units_per_eur from raw.fx_ecb_rates where rate_date = ? and currency = ?", [d, c]).fetchone()
         assert rate("1999-01-04", "USD") == (D("1.1789"),)
         assert rate("2021-03-15", "JPY") == (D(jpy_2021),)
         assert rate("1999-01-04", "BGN") is None  # 'N/A' in the file: no row

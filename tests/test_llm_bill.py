@@ -37,7 +37,7 @@ IMAGINARY = "claude-imaginary-9"
 
 
 def unix(day: str) -> int:
-    return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
 
 def openai_page(day: str, results: list[dict]) -> dict:

@@ -209,9 +209,9 @@ def test_store_pull_new_unchanged_rewritten(kind, work, request):
     assert r2.status == "ok" and r2.copied == [] and r2.unchanged == len(files)
 
     # the provider rewrites one month's file in place: pulled again, and it replaces its period
-    rewritten = sorted(files)[0]
+    rewritten = min(files)
     # the same export's file from another sample (Azure's run folder name differs by seed)
-    new_data = sorted(sample_files(work["tmp"], folder, seed=2, rows=120).items())[0][1]
+    new_data = min(sample_files(work["tmp"], folder, seed=2, rows=120).items())[1]
     assert new_data != files[rewritten]
     store.put(prefix + rewritten, new_data)
     [r3] = run_pull(work, [source])
@@ -242,7 +242,7 @@ def test_s3_month_rewritten_into_fewer_files_withdraws_the_old_part(aws_env, wor
     an object that only expires is kept."""
     store = S3Bucket(f"finops-parts-{free_port()}")
     files = sample_files(work["tmp"], "aws_cur", seed=1)
-    rel = sorted(files)[0]
+    rel = min(files)
     part2 = rel.replace("00001", "00002")
     store.put("cur/" + rel, files[rel])
     store.put("cur/" + part2, sample_files(work["tmp"], "aws_cur", seed=3, rows=50)[rel])
@@ -271,8 +271,8 @@ def test_s3_month_rewritten_into_fewer_files_withdraws_the_old_part(aws_env, wor
 
 def test_s3_object_rewritten_back_to_an_earlier_version(aws_env, work):
     store = S3Bucket(f"finops-revert-{free_port()}")
-    rel = sorted(sample_files(work["tmp"], "aws_cur", seed=1))[0]
-    versions = [sorted(sample_files(work["tmp"], "aws_cur", seed=s, rows=r).items())[0][1] for s, r in ((1, 200), (2, 120))]
+    rel = min(sample_files(work["tmp"], "aws_cur", seed=1))
+    versions = [min(sample_files(work["tmp"], "aws_cur", seed=s, rows=r).items())[1] for s, r in ((1, 200), (2, 120))]
     source = {"name": "cur", "kind": "s3", "bucket": store.name, "prefix": "cur/", "landing_folder": "aws_cur"}
     for data in (versions[0], versions[1], versions[0]):
         store.put("cur/" + rel, data)
@@ -532,7 +532,7 @@ def test_api_retry_budget_is_bounded_and_other_sources_still_run(work, monkeypat
         report, stale = pull_freshness(conn, list(config.sources), 36)
         assert report["openai"] == "never" and report["anthropic"] != "never"
         assert len(stale) == 1 and stale[0].startswith("pull openai (openai): has never succeeded")
-        later = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=48)
+        later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=48)
         _, stale_later = pull_freshness(conn, list(config.sources), 36, now=later)
         assert any("pull anthropic" in s and "threshold 36 h" in s for s in stale_later)
 
@@ -611,7 +611,7 @@ def test_pull_assets_run_before_ingest_in_dagster(work, monkeypatch):
     from dagster_project.resources import FinopsWarehouse
 
     monkeypatch.setenv("OPENAI_ADMIN_KEY", OPENAI_KEY)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     with FakeAdminApi("openai", OPENAI_KEY) as oa:
         for i in range(3):
             oa.usage[today - dt.timedelta(days=i)] = openai_results(today - dt.timedelta(days=i))
@@ -638,7 +638,7 @@ def test_late_data_check_reports_last_successful_pull(work, monkeypatch):
                                   {"name": "oa", "kind": "openai", "organization": "o"},
                                   {"name": "off", "kind": "gcs", "bucket": "b", "landing_folder": "gcp_billing", "enabled": False}])
     monkeypatch.setenv("FINOPS_PULL_CONFIG", str(work["config"]))
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with open_warehouse(work["warehouse"]) as conn:
         conn.execute("create schema marts")
         conn.execute("create table marts.focus_costs (x_file_id varchar, BillingPeriodStart timestamp, BillingPeriodEnd timestamp, "
@@ -678,7 +678,7 @@ def test_nightly_run_pulls_then_loads(aws_env, work):
     files = sample_files(work["tmp"], "aws_cur", seed=1)
     for rel, data in files.items():
         store.put("cur/" + rel, data)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     with FakeAdminApi("openai", OPENAI_KEY) as oa:
         for i in range(3):
             oa.usage[today - dt.timedelta(days=i)] = openai_results(today - dt.timedelta(days=i))

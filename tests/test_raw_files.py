@@ -113,9 +113,9 @@ def test_many_files_of_one_layout_are_one_branch_of_the_view(tmp_path):
         report = registry.ingest_source(conn, tmp_path / "landing", SPEC)
         assert report.quarantined == [] and len(report.loaded) == 40
         view_sql = conn.execute("select sql from duckdb_views() where view_name = 'aws_cur_line_items'").fetchone()[0]
-        per_file = dict((p, (n, c)) for p, n, c in conn.execute(
+        per_file = {p: (n, c) for p, n, c in conn.execute(
             f"select r._source_file, count(*), {COST} from raw.aws_cur_line_items as r "
-            "join ops.ingest_files as f on f.file_id = r._file_id and f.path = r._source_file group by 1").fetchall())
+            "join ops.ingest_files as f on f.file_id = r._file_id and f.path = r._source_file group by 1").fetchall()}
     assert per_file == expected
     assert view_sql.lower().count("union all") == 0
     assert view_sql.count("read_csv(") == 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -18,7 +17,14 @@ import pytest
 from dagster_project.ingest import azure_cost
 from dagster_project.ingest.base import CSV_STRICT, IngestError, csv_options
 from tests.helpers import query
-from tests.real_exports import REAL, assert_completed, assert_file_conserved, quarantine_reason, run_real, validator_unexpected
+from tests.real_exports import (
+    REAL,
+    assert_completed,
+    assert_file_conserved,
+    quarantine_reason,
+    run_real,
+    validator_unexpected,
+)
 
 EA_ACTUAL = "azure_cost/EA_ActualCost_Small.csv"
 EA_AMORTIZED = "azure_cost/EA_AmortizedCost_Small.csv"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb

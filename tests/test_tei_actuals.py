@@ -372,9 +372,7 @@ def test_empty_or_missing_marts_give_zero_actuals(cons):
         " where analysis_id = ?",
         [ROLLOUT],
     ).fetchall()
-    assert {line: (month, amount) for line, month, amount in rows} == {
-        line: (None, 0) for line in ACTUALS_LINES
-    }
+    assert {line: (month, amount) for line, month, amount in rows} == dict.fromkeys(ACTUALS_LINES, (None, 0))
     base, empty = line_rows(cons["base"]), line_rows(con)
     for line_id in ACTUALS_LINES:
         assert empty[line_id]["risk_adjusted"] == [0, 0, 0, 0], line_id

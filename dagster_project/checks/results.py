@@ -23,7 +23,7 @@ def record(
 ) -> dg.AssetCheckResult:
     conn.execute(
         "insert into ops.check_results values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [context.op_execution_context.run_id, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), check_name, asset_key, severity,
+        [context.op_execution_context.run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None), check_name, asset_key, severity,
          passed, message, json.dumps(details or {}, default=str, ensure_ascii=False)],
     )
     if not passed:

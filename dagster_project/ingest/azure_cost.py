@@ -30,7 +30,15 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, csv_options, duckdb_path, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import (
+    IngestError,
+    SourceSpec,
+    cast_expr,
+    check_casts,
+    csv_options,
+    duckdb_path,
+    quote_ident,
+)
 from dagster_project.ingest.tags import invalid_object_count_sql, object_from_text_sql
 
 MONEY = "decimal(38, 10)"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path, cast_expr, check_casts, quote_ident
+from dagster_project.ingest.base import IngestError, SourceSpec, cast_expr, check_casts, duckdb_path, quote_ident
 from dagster_project.ingest.tags import invalid_object_count_sql, object_from_entries_sql
 
 MONEY = "decimal(38, 10)"

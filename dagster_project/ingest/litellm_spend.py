@@ -121,7 +121,7 @@ def _read_rows(conn, path: Path) -> str:
         keys = [r[0] for r in conn.execute("select distinct unnest(json_keys(j)) from _objects order by 1").fetchall()]
         if keys:
             # one parse per record (j->>'key' per column would parse each record once per key)
-            structure = json.dumps({k: "VARCHAR" for k in keys})
+            structure = json.dumps(dict.fromkeys(keys, "VARCHAR"))
             conn.execute(
                 f"create or replace temp table _rows as select record_index, "
                 f"unnest(json_transform(j, {sql_literal(structure)})) from _objects"

@@ -44,8 +44,8 @@ import duckdb
 from dagster_project.ingest.base import (
     IngestError,
     SourceSpec,
-    duckdb_path,
     cast_checks,
+    duckdb_path,
     projection_sql,
     raise_cast_failures,
 )

@@ -95,7 +95,7 @@ def discover(landing: Path, spec: SourceSpec) -> list[Path]:
     for dirpath, _dirs, files in os.walk(root, followlinks=False):
         for f in files:
             p = Path(dirpath) / f
-            if f.startswith(".") or f.startswith("_"):
+            if f.startswith((".", "_")):
                 continue
             found.append(p)
     # oldest first, so a later delivery supersedes an earlier one
@@ -185,7 +185,7 @@ def _restore_raw_store(conn, landing: Path, spec: SourceSpec, report: IngestRepo
         profile = conn.execute(
             "select cost_total, currency, billing_periods from ops.ingest_files where file_id = ?", [copy.file_id]
         ).fetchone()
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         conn.execute("begin transaction")
         try:
             raw_files.forget(conn, copy.file_id)
@@ -235,7 +235,7 @@ def _ignore(conn, spec: SourceSpec, path: Path, rel_str: str, report: IngestRepo
         reason = (f"unsupported file type: {spec.name} reads {', '.join(spec.suffixes)} files; "
                   "this one was not loaded")
     file_id = hashlib.sha256(f"{spec.name}|{rel_str}|{content_hash}".encode()).hexdigest()[:20]
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     conn.execute(
         """
         insert or replace into ops.ingest_files
@@ -251,7 +251,7 @@ def _ignore(conn, spec: SourceSpec, path: Path, rel_str: str, report: IngestRepo
 
 def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
     rel_str = rel.as_posix()
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if path.is_symlink() and not path.resolve().is_relative_to(landing):
         _quarantine(conn, spec, rel_str, None, path, "symlink points outside the landing folder", now, report, on_quarantine)
         return
@@ -306,7 +306,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         _quarantine(conn, spec, rel_str, content_hash, path, str(exc), now, report, on_quarantine)
         return
     export_key, delivery_key = export_and_delivery(rel)
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).replace(tzinfo=None)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
 
     # Load first (or, for a file-backed source, inspect the stored copy), then check the rows.
     # Anything wrong rolls the whole file back, so a file is never half loaded.
@@ -441,7 +441,7 @@ def _load_in_bulk(conn, landing: Path, spec: SourceSpec, files: list[Path], repo
             continue  # a restatement or a file seen before: the one-file path decides
         try:
             schema = pq.read_schema(path)
-        except Exception:  # unreadable: the one-file path quarantines it with DuckDB's reason
+        except Exception:  # noqa: BLE001, S112 - unreadable: the one-file path quarantines it with DuckDB's reason
             continue
         groups.setdefault(tuple((f.name, str(f.type)) for f in schema), []).append(path)
     done: set[Path] = set()
@@ -499,7 +499,7 @@ def _load_group(conn, landing: Path, spec: SourceSpec, members: list[Path], repo
         return set()
     finally:
         _drop_staging(conn)
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     registry_rows, store_rows, loaded = [], [], []
     for path, rel_str, content_hash, export_key, delivery_key in entries:
         file_id, copy = stored[path]
@@ -509,7 +509,7 @@ def _load_group(conn, landing: Path, spec: SourceSpec, members: list[Path], repo
             continue
         rows, cost_total, currency, periods_of_file = profile[:4]
         stat = path.stat()
-        mtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).replace(tzinfo=None)
+        mtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
         registry_rows.append([file_id, spec.name, rel_str, export_key, delivery_key, periods_of_file, content_hash,
                               stat.st_size, mtime, rows, cost_total, currency, json.dumps(file_columns), "loaded", None, None, now])
         store_rows.append([file_id, spec.name, copy.name, select_list])

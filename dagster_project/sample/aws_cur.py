@@ -85,7 +85,7 @@ REGION_PREFIX = {"us-east-1": "USE1", "eu-west-1": "EU", "ap-northeast-1": "APN1
 
 
 def _ts(day: dt.date, hour: int = 0) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc)
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
 
 
 def _month_bounds(month: str) -> tuple[dt.date, dt.date, int]:
@@ -271,7 +271,7 @@ def _catalog(export: Export, rng: np.random.Generator) -> dict:
             region = export.regions[0]
             entries.append((prod, account, region, [("user_tenant", "shared"), ("user_app", "platform")], f"shared-{s}"))
     prods = [e[0] for e in entries]
-    rate_units = np.array([int(round(float(p[4]) * export.rate_scale * 1_000_000)) for p in prods], dtype=np.int64)
+    rate_units = np.array([round(float(p[4]) * export.rate_scale * 1_000_000) for p in prods], dtype=np.int64)
     usage_types = [f"{REGION_PREFIX[e[2]]}-{e[0][1]}" for e in entries]
     return {
         "n": len(entries),
@@ -395,7 +395,7 @@ def _special_rows(export: Export, rng, start: dt.date, ndays: int, common: dict)
     od_rate_units = 403_200 * k
     sp_rate_units = 290_000 * k
     sp_commit_units = 24 * 4 * sp_rate_units * 10_000  # in 1e-10 units: 4 instances' worth of hours
-    gpu_rate_units = int(round(10.4928 * k * 1_000_000))
+    gpu_rate_units = round(10.4928 * k * 1_000_000)
     sku_ri = _sku("AmazonEC2", f"{prefix}-BoxUsage:m7i.2xlarge")
     for d in range(ndays):
         day = start + dt.timedelta(days=d)

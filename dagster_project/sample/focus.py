@@ -57,7 +57,7 @@ def _dec(units: int, scale: int = 10) -> str:
 
 
 def _empty_row(columns) -> dict:
-    return {c: None for c in columns}
+    return dict.fromkeys(columns)
 
 
 def _usage_row(columns, svc, start: dt.datetime, qty_units: int, price_units: int, common: dict, tags: dict | None,
