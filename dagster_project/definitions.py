@@ -6,6 +6,7 @@ from dagster_project.assets.dbt import finops_dbt_assets
 from dagster_project.assets.fx import fx_ecb_rates
 from dagster_project.assets.ingest import ingest_assets
 from dagster_project.assets.pull import pull_assets
+from dagster_project.assets.tei import tei_monte_carlo
 from dagster_project.checks.balance import daily_zero_balance, monthly_zero_balance
 from dagster_project.checks.conservation import per_file_conservation
 from dagster_project.checks.fx import fx_rates_carried_forward
@@ -24,7 +25,7 @@ from dagster_project.resources import build_resources
 from dagster_project.sensors import publish_after_run_sensor, run_failure_alert_sensor
 
 defs = dg.Definitions(
-    assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets],
+    assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets, tei_monte_carlo],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
                   fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap],

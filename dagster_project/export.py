@@ -42,7 +42,7 @@ class Exported:
 
 
 def public_marts(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every table and view in the `marts` schema: the public interface (DESIGN.md)."""
+    """Every table and view in the `marts` schema: the public interface (docs/design.md)."""
     return [r[0] for r in conn.execute(
         "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
     ).fetchall()]

@@ -1,4 +1,4 @@
-"""Paths and options from the environment (the contract in DESIGN.md)."""
+"""Paths and options from the environment (the contract in docs/design.md)."""
 
 from __future__ import annotations
 

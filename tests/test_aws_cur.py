@@ -27,7 +27,7 @@ RI = "arn:aws:ec2:us-east-1:111:reserved-instances/ri-1"
 SP = "arn:aws:savingsplans::111:savingsplan/sp-1"
 
 # id, type, unblended, rate, amount, extra columns, tags; then the FOCUS values we expect,
-# derived by hand from shared/reference/focus_1_2_notes.md:
+# derived by hand from docs/reference/focus_1_2_notes.md:
 # (ChargeCategory, ChargeClass, EffectiveCost, CommitmentDiscountStatus, PricingCategory)
 CASES = [
     ("u1", "Usage", "2.0160", "0.4032", "5", {}, {"user_tenant": "payments", "user_team": "core"},

@@ -26,7 +26,7 @@ DBT = Path(sys.executable).parent / "dbt"
 PUBLISHED = "mlops_model_org"
 HAND = "hand_check"
 
-# The published tables (shared/reference/tei_mlops_model_org.md), typed in from the study,
+# The published tables (docs/reference/tei_mlops_model_org.md), typed in from the study,
 # not derived from the seeds. Benefits: year 1..3 risk-adjusted, PV.
 PUBLISHED_BENEFITS = {
     "A": ([600_000, 1_800_000, 5_000_000], 5_789_632),

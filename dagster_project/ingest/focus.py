@@ -1,7 +1,7 @@
 """Provider-native FOCUS exports (1.0, 1.1, 1.2; parquet or csv(.gz)), loaded under FOCUS 1.2 names.
 
 The version is detected from the columns (the newest version whose introduced columns appear;
-shared/reference/focus_1_2_columns.csv). Loading renames pre-1.0 and differently cased column
+docs/reference/focus_1_2_columns.csv). Loading renames pre-1.0 and differently cased column
 names to the 1.2 names, adds the columns a version lacks as nulls, turns the strings 'NULL',
 'N/A' and '' into real nulls and reads timestamps as UTC. Value upgrades (enum spellings,
 ServiceSubcategory, ContractedCost defaults) happen in int_focus_charges_mapped.

@@ -1,6 +1,6 @@
 """The file registry (ops.ingest_files): discovery, content-hash skip, restatement, quarantine.
 
-Delivery rules (DESIGN.md "Sources and the landing folder"):
+Delivery rules (docs/design.md "Sources and the landing folder"):
 - A file is identified by its path relative to the landing folder and its content hash.
   The same content again (at any path) is skipped.
 - The same path with new content is a restatement: the new rows replace the old ones.

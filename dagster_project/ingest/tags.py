@@ -1,7 +1,7 @@
 """SQL builders that turn a provider's tags or labels into the FOCUS Tags JSON object.
 
 FOCUS Tags: a JSON object of scalar values; a key without a value gets `true`
-(shared/reference/focus_1_2_notes.md). Used by the GCP and Azure loaders.
+(docs/reference/focus_1_2_notes.md). Used by the GCP and Azure loaders.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-{#- AWS CUR 2.0 line items as FOCUS 1.2 charges. Rules: shared/reference/focus_1_2_notes.md
+{#- AWS CUR 2.0 line items as FOCUS 1.2 charges. Rules: docs/reference/focus_1_2_notes.md
     and the README's mapping table. One output row per input row (conservation is tested). -#}
 with
 
