@@ -24,13 +24,9 @@ def _previous_month() -> str:
 
 
 def _apply_paths(landing: str | None, warehouse: str | None) -> Settings:
-    if landing:
-        os.environ["FINOPS_LANDING_DIR"] = str(Path(landing).resolve())
-    if warehouse:
-        os.environ["FINOPS_WAREHOUSE"] = str(Path(warehouse).resolve())
-    settings = Settings.from_env()
-    settings.export_env()
-    return settings
+    """The one `Settings` of this command: the environment, with the command line's paths over
+    it. It is handed on from here (resources, dbt's subprocess), never written back."""
+    return Settings.from_env().with_paths(landing, warehouse)
 
 
 @contextlib.contextmanager
@@ -99,8 +95,8 @@ def dagster_instance():
         return DagsterInstance.ephemeral()
     home_dir = Path(home).expanduser().resolve()
     home_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home_dir)  # Dagster wants it absolute
-    return DagsterInstance.get()
+    # the instance of that folder, as DagsterInstance.get() would build it from DAGSTER_HOME
+    return DagsterInstance.from_config(str(home_dir))
 
 
 def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, list[str], str | None]:
@@ -115,7 +111,10 @@ def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, lis
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+                "resources": {"warehouse": {"config": settings.resource_config()}},
+            },
             tags={CLI_RUN_TAG: "finops run"},
         )
         # the run-failure sensor does not see in-process runs: alert here

@@ -6,15 +6,19 @@ import os
 import sys
 import time
 
+# FINOPS_PROGRESS=1 turns the lines on from outside (e.g. under `dagster dev`); `finops`
+# turns them on for its own process, without touching the environment
 _ENV = "FINOPS_PROGRESS"
+_enabled = False
 
 
 def enable() -> None:
-    os.environ[_ENV] = "1"
+    global _enabled
+    _enabled = True
 
 
 def say(message: str) -> None:
-    if os.environ.get(_ENV) == "1":
+    if _enabled or os.environ.get(_ENV) == "1":
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 

@@ -1,15 +1,17 @@
-"""Dagster resources: the warehouse and landing folder (from the environment) and dbt."""
+"""Dagster resources: the warehouse and landing folder (from `Settings`) and dbt."""
 
 from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from functools import cached_property
+from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging import version
 
 from dagster_project.dbt_project import dbt_executable, dbt_project
@@ -18,21 +20,24 @@ from dagster_project.warehouse import open_warehouse
 
 
 class FinopsWarehouse(dg.ConfigurableResource):
-    """Paths come from FINOPS_LANDING_DIR / FINOPS_WAREHOUSE at run time unless set here."""
+    """The warehouse and landing folder. `finops run` sets every field from its `Settings`
+    (run config); a field left unset (`dagster dev`, the daemon) comes from the environment."""
 
     landing_dir: str | None = None
     warehouse: str | None = None
+    reporting_currency: str | None = None
+    dbt_target: str | None = None
+    duckdb_temp_dir: str | None = None
 
     def settings(self) -> Settings:
         base = Settings.from_env()
-        from pathlib import Path
-
         return Settings(
             landing_dir=Path(self.landing_dir).resolve() if self.landing_dir else base.landing_dir,
             warehouse=Path(self.warehouse).resolve() if self.warehouse else base.warehouse,
-            reporting_currency=base.reporting_currency,
+            reporting_currency=self.reporting_currency or base.reporting_currency,
             slack_webhook_url=base.slack_webhook_url,
-            dbt_target=base.dbt_target,
+            dbt_target=self.dbt_target or base.dbt_target,
+            duckdb_temp_dir=Path(self.duckdb_temp_dir).resolve() if self.duckdb_temp_dir else base.duckdb_temp_dir,
         )
 
     @contextlib.contextmanager
@@ -48,6 +53,30 @@ class FinopsDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):
         return None
+
+    def cli(self, args, *, env: Mapping[str, str] | None = None, **kwargs) -> DbtCliInvocation:
+        """dagster-dbt's `cli` with `env`: variables for the dbt subprocess only. dagster-dbt
+        0.29 builds the subprocess environment from os.environ and takes no env of its own
+        (its maintainers suggest setting os.environ around the call: dagster PR #29656); this
+        project never writes the process environment, so the variables are added to the one
+        `DbtCliInvocation.run` receives, for this call."""
+        if not env:
+            return super().cli(args, **kwargs)
+        extra = dict(env)
+
+        class _WithEnv(DbtCliInvocation):
+            @classmethod
+            def run(cls, *run_args, **run_kwargs):
+                run_kwargs["env"] = {**run_kwargs["env"], **extra}
+                return DbtCliInvocation.run(*run_args, **run_kwargs)
+
+        module = sys.modules[DbtCliResource.__module__]
+        original = module.DbtCliInvocation
+        module.DbtCliInvocation = _WithEnv
+        try:
+            return super().cli(args, **kwargs)
+        finally:
+            module.DbtCliInvocation = original
 
     @cached_property
     def _cli_version(self) -> version.Version:

@@ -8,7 +8,6 @@ under the same names, so the checks, report, exports and alerts run unchanged on
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -17,12 +16,6 @@ from dagster_project.raw_parquet import export_raw_parquet, raw_parquet_dir, spa
 
 # Spark schemas (databases) whose tables are served from DuckDB after a Spark build
 SERVED_SCHEMAS = ("reference", "marts")
-
-
-def export_env(warehouse: Path) -> None:
-    """Absolute paths for dbt's profile (env_var) and the parquet folders."""
-    os.environ["FINOPS_RAW_PARQUET_DIR"] = str(raw_parquet_dir(warehouse))
-    os.environ["FINOPS_SPARK_DIR"] = str(spark_dir(warehouse))
 
 
 def spark_table_dir(warehouse: Path, schema: str, table: str) -> Path:
@@ -43,7 +36,6 @@ def read_spark_table_sql(warehouse: Path, schema: str, table: str) -> str:
 
 
 def prepare_build(conn: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, int]:
-    export_env(warehouse)
     return export_raw_parquet(conn, raw_parquet_dir(warehouse))
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from dagster_project import model_files, progress, spark_target
 from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project, ensure_manifest
-from dagster_project.resources import FinopsWarehouse
+from dagster_project.resources import FinopsDbtCliResource, FinopsWarehouse
+from dagster_project.settings import Settings
 
 MANIFEST = ensure_manifest()
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -39,7 +40,7 @@ class FinopsTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-def build_fingerprint(conn, manifest_path) -> str:
+def build_fingerprint(conn, manifest_path, settings: Settings) -> str:
     """What the dbt build depends on: the loaded files, the project's nodes and the options."""
     h = hashlib.sha256()
     for file_id, status in conn.execute("select file_id, status from ops.ingest_files order by file_id").fetchall():
@@ -52,8 +53,8 @@ def build_fingerprint(conn, manifest_path) -> str:
     for uid, macro in sorted(manifest.get("macros", {}).items()):
         if macro.get("package_name") == "finops":
             h.update(f"{uid}:{macro.get('macro_sql')};".encode())
-    h.update(os.environ.get("FINOPS_REPORTING_CURRENCY", "USD").encode())
-    h.update(os.environ.get("FINOPS_DBT_TARGET", "duckdb").encode())
+    h.update(settings.reporting_currency.encode())
+    h.update(settings.dbt_target.encode())
     return h.hexdigest()
 
 
@@ -106,7 +107,7 @@ def _failed_nodes(target_dir: Path, limit: int = 8) -> list[str]:
     return names[:limit] + ([f"{len(names) - limit} more"] if len(names) > limit else [])
 
 
-def _parse_state() -> Path:
+def _parse_state(dbt_env: Mapping[str, str]) -> Path:
     """dbt's partial-parse state for the current profile: dbt re-parses everything (~4 s) when
     the profile's connection settings differ from the saved state's, so one state is kept per
     set of profile inputs (warehouse path, temp folder, memory limit, target): a nightly run
@@ -115,23 +116,24 @@ def _parse_state() -> Path:
     names = sorted(set(re.findall(r"env_var\('([A-Z0-9_]+)'", profile_text)))
     key = hashlib.sha256(profile_text.encode())
     for name in names:
-        key.update(f"{name}={os.environ.get(name, '')};".encode())
+        # what the dbt subprocess sees: the process environment with dbt_env over it
+        key.update(f"{name}={dbt_env.get(name, os.environ.get(name, ''))};".encode())
     key.update((dbt_project.target or "duckdb").encode())
     return Path(dbt_project.manifest_path).parent / "parse_state" / f"{key.hexdigest()[:16]}.msgpack"
 
 
-def _reuse_parse_state(target_dir: Path) -> None:
+def _reuse_parse_state(target_dir: Path, dbt_env: Mapping[str, str]) -> None:
     # each build gets its own target dir; without dbt's partial-parse state there it would
     # re-parse all ~300 nodes every run. dbt itself re-parses what changed.
-    if _parse_state().exists():
-        shutil.copy2(_parse_state(), target_dir / PARTIAL_PARSE)
+    if _parse_state(dbt_env).exists():
+        shutil.copy2(_parse_state(dbt_env), target_dir / PARTIAL_PARSE)
 
 
-def _keep_parse_state(target_dir: Path, keep: int = 8) -> None:
+def _keep_parse_state(target_dir: Path, dbt_env: Mapping[str, str], keep: int = 8) -> None:
     built = target_dir / PARTIAL_PARSE
     if not built.exists():
         return
-    saved = _parse_state()
+    saved = _parse_state(dbt_env)
     saved.parent.mkdir(parents=True, exist_ok=True)
     staged = saved.with_suffix(f".{os.getpid()}.tmp")
     shutil.copy2(built, staged)
@@ -186,11 +188,11 @@ def with_mart_metadata(context, conn, events):
     project=dbt_project,
     dagster_dbt_translator=FinopsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
-def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: FinopsWarehouse):
-    warehouse.settings().export_env()
+def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: FinopsWarehouse):
+    settings = warehouse.settings()
     manifest_path = Path(dbt_project.manifest_path)
     with warehouse.connect() as conn:
-        fingerprint = build_fingerprint(conn, manifest_path)
+        fingerprint = build_fingerprint(conn, manifest_path, settings)
         previous_files = model_files.referenced(conn)
         stale = _stale_model_files(conn)
         if _unchanged_since_last_build(conn, fingerprint) and not stale:
@@ -204,17 +206,20 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
             progress.notice(f"model file(s) missing or unreadable, rebuilding: {'; '.join(stale)}")
             context.log.warning(f"model file(s) missing or unreadable: {'; '.join(stale)}")
     target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
-    _reuse_parse_state(target_dir)
+    dbt_env = settings.dbt_env()
+    _reuse_parse_state(target_dir, dbt_env)
     on_spark = (dbt_project.target or "duckdb") == "spark"
     if on_spark:
         # Spark reads the landed raw tables as parquet (README "Scaling out")
         with warehouse.connect() as conn:
-            exported = spark_target.prepare_build(conn, warehouse.settings().warehouse)
+            exported = spark_target.prepare_build(conn, settings.warehouse)
         progress.say(f"raw tables exported as parquet for Spark: {sum(exported.values()):,} rows in {len(exported)} tables")
     progress.say(f"dbt build ({dbt_project.target or 'duckdb'}): seeds, models and tests")
     gx_suites.warm_up()  # the GX checks run right after the build
     try:
-        invocation = dbt.cli(["build"], context=context, target_path=target_dir, raise_on_error=False)
+        # the paths reach dbt's profile as the subprocess environment (Settings.dbt_env)
+        invocation = dbt.cli(["build"], context=context, target_path=target_dir, raise_on_error=False,
+                             env=dbt_env)
         # held until dbt ends: the figures added to the marts' outputs are read from the warehouse,
         # which the dbt process holds until then
         events = []
@@ -242,7 +247,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
         with warehouse.connect() as conn:
             if on_spark:
                 # Spark computed, DuckDB serves: the checks, report and exports read these
-                published = spark_target.publish_to_duckdb(conn, warehouse.settings().warehouse)
+                published = spark_target.publish_to_duckdb(conn, settings.warehouse)
                 progress.say(f"Spark build published to DuckDB: {len(published)} tables")
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
@@ -252,7 +257,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
                 [model_files.state(conn)],
             )
             model_files.prune(conn, keep=previous_files)
-        _keep_parse_state(target_dir)
+        _keep_parse_state(target_dir, dbt_env)
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends
         process = getattr(locals().get("invocation"), "process", None)
