@@ -92,7 +92,7 @@ def test_selfhosted_traffic_against_gpt_4o_with_the_break_even(warehouse):
     }
     for r in rows:
         assert (r["actual_basis"], r["alternative_basis"], r["is_recommendable"]) == ("fleet_actual_cost", "list_price", True)
-        assert (r["fleet_cost"], r["fleet_tokens_served"], r["fleet_cost_per_1m_tokens"]) == (Decimal("7200.00"), 1_200_000_000, Decimal("6"))
+        assert (r["fleet_cost"], r["fleet_tokens_served"], r["fleet_cost_per_1m_tokens"]) == (Decimal("7200.00"), 1_200_000_000, Decimal(6))
         # the pair over both tenants: 4,500 for 1,200M tokens = 3.75 per 1M;
         # break-even 7,200 / 3.75 x 1M = 1,920M tokens a month (the fleet served 1,200M: the API is cheaper)
         assert r["api_price_per_1m_tokens"] == Decimal("3.75")
@@ -116,7 +116,7 @@ def test_a_free_tier_is_labelled_and_never_recommended(warehouse):
     # gpt-4o's payments traffic and the fleet's two tenants, all at 0.00
     assert len(rows) == 3
     for r in rows:
-        assert (r["alternative_cost"], r["alternative_basis"], r["is_recommendable"]) == (Decimal("0"), "free_tier", False)
+        assert (r["alternative_cost"], r["alternative_basis"], r["is_recommendable"]) == (Decimal(0), "free_tier", False)
         assert r["alternative_caveat"].startswith("free tier")
     # no row recommendable at 0.00 anywhere
     assert scalar(warehouse, "select count(*) from marts.fct_model_switch_whatif "
@@ -139,4 +139,4 @@ def test_report_recommends_no_free_tier(warehouse):
     assert best[("openai", GPT4O, "USD")]["alternative_cost"] == Decimal("0.18")
     assert all(r["alternative_basis"] != "free_tier" for r in best.values())
     gpt = next(p for p in pairs if p["provider"] == "selfhosted" and p["alternative_model"] == "gpt-4o")
-    assert (gpt["fleet_cost_per_1m_tokens"], gpt["break_even_tokens"]) == (Decimal("6"), 1_920_000_000)
+    assert (gpt["fleet_cost_per_1m_tokens"], gpt["break_even_tokens"]) == (Decimal(6), 1_920_000_000)
