@@ -44,7 +44,7 @@ create table marts.fct_token_usage_daily (
 create table marts.fct_model_switch_whatif (
     billing_month date, tenant varchar, provider varchar, model varchar,
     alternative_provider varchar, alternative_model varchar, currency varchar,
-    saving decimal(38, 10)
+    saving decimal(38, 10), alternative_basis varchar
 );
 """
 # fmt: off
@@ -66,22 +66,24 @@ TOKEN_USAGE = [
     ("2026-11-10", "a", "openai", "gpt-4o", "USD", 1000),                # November is partial
 ]
 WHATIF = [
-    # month, tenant, provider, model, alternative provider, alternative, currency, saving
-    ("2026-10-01", "a", "openai", "gpt-4o", "meta", "llama-3-70b", "USD", 120),
-    ("2026-10-01", "a", "openai", "gpt-4o", "deepseek", "deepseek-r1", "USD", 110),
-    ("2026-10-01", "a", "openai", "gpt-4o", "meta", "llama-3-405b", "USD", 150),   # not in the filter
+    # month, tenant, provider, model, alternative provider, alternative, currency, saving, basis
+    ("2026-10-01", "a", "openai", "gpt-4o", "meta", "llama-3-70b", "USD", 120, "list_price"),
+    ("2026-10-01", "a", "openai", "gpt-4o", "deepseek", "deepseek-r1", "USD", 110, "list_price"),
+    ("2026-10-01", "a", "openai", "gpt-4o", "meta", "llama-3-405b", "USD", 150, "list_price"),   # not in the filter
     # per tenant, deepseek would win for a and llama for b (220); one switch per model: llama 150
-    ("2026-10-01", "a", "anthropic", "claude-sonnet-4-5", "meta", "llama-3-70b", "USD", 50),
-    ("2026-10-01", "b", "anthropic", "claude-sonnet-4-5", "meta", "llama-3-70b", "USD", 100),
-    ("2026-10-01", "a", "anthropic", "claude-sonnet-4-5", "deepseek", "deepseek-r1", "USD", 120),
-    ("2026-10-01", "b", "anthropic", "claude-sonnet-4-5", "deepseek", "deepseek-r1", "USD", 20),
+    ("2026-10-01", "a", "anthropic", "claude-sonnet-4-5", "meta", "llama-3-70b", "USD", 50, "list_price"),
+    ("2026-10-01", "b", "anthropic", "claude-sonnet-4-5", "meta", "llama-3-70b", "USD", 100, "list_price"),
+    ("2026-10-01", "a", "anthropic", "claude-sonnet-4-5", "deepseek", "deepseek-r1", "USD", 120, "list_price"),
+    ("2026-10-01", "b", "anthropic", "claude-sonnet-4-5", "deepseek", "deepseek-r1", "USD", 20, "list_price"),
     # nothing cheaper: the model stays, saving 0
-    ("2026-10-01", "a", "anthropic", "claude-haiku-4-5", "meta", "llama-3-70b", "USD", -5),
-    ("2026-10-01", "a", "anthropic", "claude-haiku-4-5", "deepseek", "deepseek-r1", "USD", -3),
+    ("2026-10-01", "a", "anthropic", "claude-haiku-4-5", "meta", "llama-3-70b", "USD", -5, "list_price"),
+    ("2026-10-01", "a", "anthropic", "claude-haiku-4-5", "deepseek", "deepseek-r1", "USD", -3, "list_price"),
+    # a host offering deepseek-r1 free (0.00 prices): a free tier is never chosen, haiku still stays
+    ("2026-10-01", "a", "anthropic", "claude-haiku-4-5", "freehost", "deepseek-r1", "USD", 40, "free_tier"),
     # llama has no price for some tokens (null saving): deepseek it is
-    ("2026-10-01", "a", "openai", "gpt-4o-audio", "meta", "llama-3-70b", "USD", None),
-    ("2026-10-01", "a", "openai", "gpt-4o-audio", "deepseek", "deepseek-r1", "USD", 10),
-    ("2026-11-01", "a", "openai", "gpt-4o", "meta", "llama-3-70b", "USD", 999),    # partial month
+    ("2026-10-01", "a", "openai", "gpt-4o-audio", "meta", "llama-3-70b", "USD", None, "list_price"),
+    ("2026-10-01", "a", "openai", "gpt-4o-audio", "deepseek", "deepseek-r1", "USD", 10, "list_price"),
+    ("2026-11-01", "a", "openai", "gpt-4o", "meta", "llama-3-70b", "USD", 999, "list_price"),    # partial month
 ]
 # fmt: on
 
@@ -180,7 +182,7 @@ def create_sources(path: Path) -> None:
             TOKEN_USAGE,
         )
         con.executemany(
-            "insert into marts.fct_model_switch_whatif values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.fct_model_switch_whatif values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             WHATIF,
         )
 

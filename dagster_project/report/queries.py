@@ -153,18 +153,23 @@ def token_unit_economics(conn) -> list[dict]:
 
 WHATIF_KEYS = ("provider", "model", "alternative_provider", "alternative_model", "currency")
 WHATIF_SUMS = ("total_tokens", "actual_cost", "alternative_cost", "saving")
+WHATIF_FLEET = ("fleet_cost", "fleet_tokens_served", "fleet_cost_per_1m_tokens", "api_price_per_1m_tokens",
+                "break_even_tokens")
 
 
 def model_switch_whatif(conn) -> tuple[list[str], list[str], list[dict]]:
     """Sums of the what-if mart per model used and alternative, tenants and months folded in.
-    An alternative with any unpriced tokens has no total (null, not a partial sum). Falls back to
-    summing whatever the mart has when its columns differ from the contract."""
+    An alternative with any unpriced tokens has no total (null, not a partial sum). Rows carry
+    alternative_basis and is_recommendable (false for a free tier) when the mart has them. Falls
+    back to summing whatever the mart has when its columns differ from the contract."""
     cols = columns(conn, "marts", "fct_model_switch_whatif")
     if all(c in cols for c in WHATIF_KEYS + WHATIF_SUMS):
         keys = ", ".join(WHATIF_KEYS)
         sums = ", ".join(f"case when count({m}) = count(*) then sum({m}) end as {m}" for m in WHATIF_SUMS)
+        labels = ("max(alternative_basis) as alternative_basis, bool_and(is_recommendable) as is_recommendable"
+                  if "is_recommendable" in cols else "'list_price' as alternative_basis, true as is_recommendable")
         rows = fetch(conn, f"""
-            select {keys}, {sums}
+            select {keys}, {sums}, {labels}
             from marts.fct_model_switch_whatif
             group by all
             order by provider, model, saving desc nulls last, alternative_provider, alternative_model
@@ -185,6 +190,37 @@ def model_switch_whatif(conn) -> tuple[list[str], list[str], list[dict]]:
     order = f'"{saving}" desc, ' if saving else ""
     rows = fetch(conn, f'select {dim_sql}, {sum_sql} from marts.fct_model_switch_whatif group by all order by {order}{dim_sql}')
     return dims, measures, rows
+
+
+def model_switch_best(conn, rows: list[dict] | None = None) -> dict[tuple, dict]:
+    """The cheapest alternative per (provider, model, currency): the largest saving among the
+    alternatives priced for every token and recommendable (a 0.00 free tier never is)."""
+    if rows is None:
+        rows = model_switch_whatif(conn)[2]
+    best: dict[tuple, dict] = {}
+    for r in rows:  # ordered by saving, largest first, within each model used
+        if r["saving"] is not None and r.get("is_recommendable", True):
+            best.setdefault((r["provider"], r["model"], r["currency"]), r)
+    return best
+
+
+def selfhosted_vs_api(conn) -> list[dict]:
+    """Per month and model pair involving the self-hosted fleet (either side): tokens, costs,
+    the fleet's actual cost per 1M tokens, the API's blended price and the break-even volume.
+    Empty when the mart predates these columns."""
+    cols = columns(conn, "marts", "fct_model_switch_whatif")
+    if not all(c in cols for c in WHATIF_FLEET):
+        return []
+    sums = ", ".join(f"case when count({m}) = count(*) then sum({m}) end as {m}" for m in WHATIF_SUMS)
+    fleet = ", ".join(f"max({m}) as {m}" for m in WHATIF_FLEET)
+    return fetch(conn, f"""
+        select billing_month, {", ".join(WHATIF_KEYS)}, {sums}, {fleet},
+            max(alternative_basis) as alternative_basis, bool_and(is_recommendable) as is_recommendable
+        from marts.fct_model_switch_whatif
+        where fleet_cost is not null
+        group by billing_month, {", ".join(WHATIF_KEYS)}
+        order by billing_month desc, provider = 'selfhosted', provider, model, alternative_provider, alternative_model
+    """)
 
 
 # --- TEI --------------------------------------------------------------------------------

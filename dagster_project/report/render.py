@@ -364,28 +364,64 @@ def model_switch(c: Ctx) -> str:
 
     def row(r: dict) -> str:
         cur = r["currency"]
+        free = r.get("alternative_basis") == "free_tier"
+        label = ' <span class="warn">free tier</span>' if free else ""
         return (f'<tr data-provider="{esc(r["provider"])}" data-model="{esc(r["model"])}" '
-                f'data-alternative-provider="{esc(r["alternative_provider"])}" data-alternative="{esc(r["alternative_model"])}">'
+                f'data-alternative-provider="{esc(r["alternative_provider"])}" data-alternative="{esc(r["alternative_model"])}"'
+                f' data-basis="{esc(r.get("alternative_basis") or "")}">'
                 f'<td class="nowrap">{esc(r["provider"])} / {esc(r["model"])}</td>'
-                f'<td class="nowrap">{esc(r["alternative_provider"])} / {esc(r["alternative_model"])}</td><td>{esc(cur)}</td>'
+                f'<td class="nowrap">{esc(r["alternative_provider"])} / {esc(r["alternative_model"])}{label}</td><td>{esc(cur)}</td>'
                 + num_td(integer(r["total_tokens"]), None, "total_tokens")
                 + "".join(num_td(c.money(r[k], cur), r[k], k) for k in ("actual_cost", "alternative_cost", "saving"))
                 + num_td(percent(r["saving_ratio"]), r["saving_ratio"], "saving_ratio") + "</tr>")
 
-    best: dict[tuple, dict] = {}
-    for r in rows:  # ordered by saving, largest first, within each model used
-        if r["saving"] is not None:
-            best.setdefault((r["provider"], r["model"], r["currency"]), r)
+    best = q.model_switch_best(c.conn, rows)
     out = [('<p class="note">What the same tokens would have cost at another model\'s prices, summed over tenants and '
             'months (<code>marts.fct_model_switch_whatif</code>). Saving = actual - alternative: positive when the '
             'alternative is cheaper, negative when it costs more. An alternative lacking a price for some tokens shows '
-            'no total. Price is not the only criterion: check quality before switching.</p>'),
+            'no total. A 0.00 price is marked <em>free tier</em> (a promotional or rate-limited offer without an SLA, not '
+            'a price for production volume) and is never the cheapest alternative. Self-hosted traffic is priced at the '
+            'fleet\'s actual cost per 1M tokens (alternative <code>selfhosted / selfhosted-fleet</code>). Price is not '
+            'the only criterion: check quality before switching.</p>'),
            f'<h3>Cheapest alternative per model</h3><table id="model-switch-best">{head}<tbody>',
            *(row(r) for r in sorted(best.values(), key=lambda r: r["saving"], reverse=True)),
            "</tbody></table>",
+           _selfhosted_vs_api(c),
            f'<details><summary>Every alternative ({len(rows)} rows)</summary><table id="model-switch">{head}<tbody>',
            *(row(r) for r in rows), "</tbody></table></details>"]
     return "".join(out)
+
+
+def _selfhosted_vs_api(c: Ctx) -> str:
+    pairs = q.selfhosted_vs_api(c.conn)
+    if not pairs:
+        return ""
+    head = ('<thead><tr><th>Month</th><th>Traffic of</th><th>Priced at</th><th class="num">Tokens</th>'
+            '<th class="num">Actual cost</th><th class="num">Alternative cost</th><th class="num">Saving</th>'
+            '<th class="num">Fleet per 1M</th><th class="num">API per 1M</th><th class="num">Fleet tokens served</th>'
+            '<th class="num">Break-even tokens / month</th></tr></thead>')
+    body = []
+    for r in pairs:
+        cur = r["currency"]
+        free = ' <span class="warn">free tier</span>' if r["alternative_basis"] == "free_tier" else ""
+        body.append(
+            f'<tr data-provider="{esc(r["provider"])}" data-model="{esc(r["model"])}" data-alternative="{esc(r["alternative_model"])}">'
+            f'<td>{esc(r["billing_month"])}</td><td class="nowrap">{esc(r["provider"])} / {esc(r["model"])}</td>'
+            f'<td class="nowrap">{esc(r["alternative_provider"])} / {esc(r["alternative_model"])}{free}</td>'
+            + num_td(integer(r["total_tokens"]), None, "total_tokens")
+            + "".join(num_td(c.money(r[k], cur), r[k], k) for k in ("actual_cost", "alternative_cost", "saving"))
+            + num_td(fixed(r["fleet_cost_per_1m_tokens"], 4), r["fleet_cost_per_1m_tokens"], "fleet_cost_per_1m_tokens")
+            + num_td(fixed(r["api_price_per_1m_tokens"], 4), r["api_price_per_1m_tokens"], "api_price_per_1m_tokens")
+            + num_td(integer(r["fleet_tokens_served"]), None, "fleet_tokens_served")
+            + num_td(integer(r["break_even_tokens"]) if r["break_even_tokens"] is not None else "-", None, "break_even_tokens")
+            + "</tr>")
+    return ('<h3>Self-hosted fleet vs API, priced from actuals</h3>'
+            '<p class="note">The fleet at its actual cost per 1M tokens: the month\'s GPU pool (the allocation rules '
+            'whose driver is the self-hosted tokens; idle hours included) over the tokens it served. The GPU cost is fixed '
+            'per month, so its cost per token falls as it serves more; an API\'s is variable. Break-even = fleet cost / '
+            'the API\'s blended price per token for the pair\'s token mix: above it the fleet is cheaper (while its '
+            'GPUs can serve the volume), below it the API.</p>'
+            f'<table id="selfhosted-vs-api">{head}<tbody>{"".join(body)}</tbody></table>')
 
 
 def _generic_table(table_id: str, dims: list[str], measures: list[str], rows: list[dict], c: Ctx) -> str:

@@ -4,7 +4,8 @@
     - fct_token_usage_daily: cost per tenant, provider and model, summed to the month
       (rows without a cost, i.e. self-hosted or unpriced, add nothing);
     - fct_model_switch_whatif: saving per tenant, model used and alternative (null when the
-      alternative has no price for some tokens).
+      alternative has no price for some tokens); a free tier (a 0.00 price) is no saving to
+      plan on and is left out.
     A month is full when the source's daily data reaches its first and its last day
     (chargeback: fct_chargeback_daily; tokens and the what-if: fct_token_usage_daily), so a
     month still loading is never annualized. A mart that is not built (a TEI-only build)
@@ -96,6 +97,7 @@ model_switch_whatif as (
         currency,
         saving
     from {{ sources['fct_model_switch_whatif'] }}
+    where alternative_basis <> 'free_tier'
     {%- else -%}
     select
         cast(null as date) as billing_month,
