@@ -269,3 +269,52 @@ def _pivot_lines(rows: list[dict]) -> dict:
         totals["total"] += line["total"]
         totals["pv"] += line["pv"]
     return {"periods": periods, "lines": list(lines.values()), "totals": dict(totals)}
+
+
+# --- LLM bill ---------------------------------------------------------------------------
+
+def llm_estimated_vs_billed_daily(conn) -> list[dict]:
+    """Per usage day and provider: the usage priced at the book against the providers' cost
+    report (billed null on a day whose report is not loaded yet)."""
+    return fetch(conn, """
+        select usage_date, provider, currency,
+            sum(estimated_cost) as estimated_cost,
+            sum(billed_cost) as billed_cost,
+            sum(gap) as gap,
+            bool_or(is_billed_day) as is_billed_day
+        from marts.fct_llm_cost_reconciliation
+        group by usage_date, provider, currency
+        order by provider, usage_date, currency
+    """)
+
+
+# rule of a chargeback cell -> which kind of LLM cost it is (fct_allocation_detail.rule_id)
+LLM_RULE_KINDS = (
+    ("billed", "rule_id like 'llm_bill:%'"),
+    ("estimated", "rule_id like 'llm_estimate:%'"),
+    ("proxy", "rule_id = 'tenant_map:litellm_team'"),
+    ("selfhosted", "rule_id = 'selfhosted_llm_gpu'"),
+)
+
+
+def tenant_token_cost(conn) -> list[dict]:
+    """Each tenant's LLM cost as charged back (the cells of fct_allocation_detail, to the minor
+    unit): the providers' bills split by usage, the estimate of days not billed yet, LiteLLM
+    proxy traffic at the book, and the self-hosted GPU fleet's share; with its tokens."""
+    kinds = ",\n".join(f"sum(case when {cond} then allocated_amount else 0 end) as {name}" for name, cond in LLM_RULE_KINDS)
+    any_kind = " or ".join(f"({cond})" for _, cond in LLM_RULE_KINDS)
+    has_usage = has_table(conn, "marts", "fct_token_usage_daily")
+    tokens = ("select tenant, sum(total_tokens) as tokens from marts.fct_token_usage_daily group by tenant" if has_usage
+              else "select cast(null as varchar) as tenant, cast(null as bigint) as tokens where false")
+    return fetch(conn, f"""
+        with cells as (
+            select tenant, currency, {kinds}, sum(allocated_amount) as total
+            from marts.fct_allocation_detail
+            where {any_kind}
+            group by tenant, currency
+        ),
+        tokens as ({tokens})
+        select cells.*, tokens.tokens
+        from cells left join tokens on cells.tenant = tokens.tenant
+        order by cells.currency, cells.total desc, cells.tenant
+    """)

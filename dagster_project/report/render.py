@@ -526,6 +526,12 @@ def tei_section(c: Ctx) -> str:
     return "".join(out)
 
 
+def llm_bill(c: Ctx) -> str:
+    from dagster_project.report.llm import llm_bill_section  # it imports this module's helpers
+
+    return llm_bill_section(c)
+
+
 SECTIONS = [
     ("overview", "Overview", overview),
     ("cost-by-tenant", "Cost by tenant over time", cost_by_tenant),
@@ -533,6 +539,7 @@ SECTIONS = [
     ("balance", "Zero balance per day", balance_status),
     ("quality", "Data quality and open alerts", data_quality),
     ("tokens", "Token unit economics", token_economics),
+    ("llm-bill", "LLM: estimated vs billed", llm_bill),
     ("whatif", "Model-switch what-if", model_switch),
     ("tei", "Total Economic Impact", tei_section),
 ]

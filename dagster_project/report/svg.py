@@ -156,3 +156,31 @@ def hbars(labels: list[str], values: list[float], tooltips: list[str], title: st
                     f'fill="{PALETTE[i % len(PALETTE)]}"><title>{esc(lab)}: {esc(tip)}</title></rect>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title)}" '
             f'class="chart"><title>{esc(title)}</title>' + "".join(body) + "</svg>")
+
+
+def bars_with_line(x_labels: list[str], bars: Series, line: Series, title: str, width: int = 960, height: int = 300) -> str:
+    """Bars (a value of None draws nothing: not there yet) with a dashed line over them:
+    billed per day against the estimate."""
+    n = len(x_labels)
+    values = [v for v in bars.values + line.values if v is not None]
+    f = _Frame(width, height, min(values, default=0), max(values, default=1), n, left=72)
+    body = f.axes(x_labels, label_every=max(1, math.ceil(n / 16)))
+    bar_w = f.slot() * 0.7
+    for i, v in enumerate(bars.values):
+        if v is None:
+            continue
+        x = f.x(i) + (f.slot() - bar_w) / 2
+        y1, y2 = sorted((f.y(v), f.y(0)))
+        tip = bars.tooltips[i] if bars.tooltips else f"{v:,.2f}"
+        body.append(f'<rect x="{x:.1f}" y="{y1:.1f}" width="{bar_w:.1f}" height="{max(y2 - y1, 0.5):.1f}" fill="{bars.color}" '
+                    f'fill-opacity="{bars.opacity}"><title>{esc(x_labels[i])}: {esc(bars.name)} {esc(tip)}</title></rect>')
+    pts = [(f.x(i) + f.slot() / 2, f.y(v)) for i, v in enumerate(line.values) if v is not None]
+    body.append(f'<polyline fill="none" stroke="{line.color}" stroke-width="2" stroke-dasharray="6 4" '
+                f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in pts)}"/>')
+    for i, v in enumerate(line.values):
+        if v is None:
+            continue
+        tip = line.tooltips[i] if line.tooltips else f"{v:,.2f}"
+        body.append(f'<circle cx="{f.x(i) + f.slot() / 2:.1f}" cy="{f.y(v):.1f}" r="3" fill="{line.color}"><title>{esc(x_labels[i])}: '
+                    f'{esc(line.name)} {esc(tip)}</title></circle>')
+    return f.wrap(body, title)

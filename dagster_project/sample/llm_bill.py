@@ -38,10 +38,13 @@ def load_prices() -> list[dict]:
     return rows
 
 
-def price(prices: list[dict], provider: str, model: str, tier: str, day: dt.date, token_type: str) -> Decimal | None:
-    """The price per 1M of the book row in force, as in int_llm_token_lines_priced (None: unpriced)."""
+def price(prices: list[dict], provider: str, model: str, tier: str, day: dt.date, token_type: str,
+          window: str = "base") -> Decimal | None:
+    """The price per 1M of the book row in force, as in int_llm_token_lines_priced (None: unpriced).
+    window: the context_window_key ('base', or a long-context band such as '200k-1m')."""
     for r in prices:
         if (r["provider"] == provider and r["service_tier"] == tier and r["_from"] <= day < r["_to"]
+                and (r.get("context_window") or "base").lower() == window
                 and (r["model"] == model or (r["_pattern"] and r["_pattern"].match(model)))):
             value = r.get(PRICE_COLUMN[token_type]) or ""
             return Decimal(value) if value else None

@@ -2,10 +2,15 @@
     column list: the bill of a day, billing account, project/workspace and line item, with the
     model, token type and service tier read from it in the token types of the usage lines
     (int_llm_token_lines_unioned), so that the bill meets the usage it explains.
-    OpenAI writes them in the line item ("gpt-4o-2024-08-06, input"): the model is the part
-    before the comma, the kind after it (input, cached input, output; another kind is kept as
-    written); the costs API states no service tier (null). Anthropic states model, token_type
-    and service_tier as fields. One output row per staged row. -#}
+    OpenAI writes them in the line item: "<model>, <kind>" ("gpt-4o-2024-08-06, input"),
+    optionally prefixed by a tier ("priority | ...") and suffixed ", long context" (line items
+    seen on the costs API with group_by=line_item: docs/llm_bill.md). Kinds: input, uncached
+    input, cached input, cache write(s), output. Anything else ("web search tool calls",
+    "whisper-1, audio", a model with a modality word) is not guessed: model keeps the line item
+    as written and token_type is '(line item not parsed)', an explained gap in the
+    reconciliation. A line without a line item (page not grouped by line_item) is
+    '(line item not grouped)'. The costs API states no service tier except that prefix.
+    Anthropic states model, token_type and service_tier as fields. One output row per staged row. -#}
 with
 
 openai_costs as (
@@ -20,18 +25,53 @@ anthropic_costs as (
 
 ),
 
-openai_parsed as (
+openai_untiered as (
 
     select
         openai_costs.*,
         case
-            when line_item like '%, %' then trim({{ dbt.split_part('line_item', "', '", 1) }})
-            else line_item
+            when line_item like 'priority | %' then 'priority'
+            when line_item like 'flex | %' then 'flex'
+            when line_item like 'batch | %' then 'batch'
+            when line_item like 'scale | %' then 'scale'
+        end as line_tier,
+        line_item like '%, long context' as is_long_context,
+        -- the tier prefix and the long-context suffix taken off: "<model>, <kind>" is left
+        replace(replace(replace(replace(replace(line_item,
+            'priority | ', ''), 'flex | ', ''), 'batch | ', ''), 'scale | ', ''), ', long context', '') as line_body
+    from openai_costs
+
+),
+
+openai_split as (
+
+    select
+        openai_untiered.*,
+        case
+            when line_body like '%, %' and line_body not like '%, %, %'
+                then trim({{ dbt.split_part('line_body', "', '", 1) }})
         end as line_model,
         case
-            when line_item like '%, %' then lower(trim({{ dbt.split_part('line_item', "', '", 2) }}))
+            when line_body like '%, %' and line_body not like '%, %, %'
+                then lower(trim({{ dbt.split_part('line_body', "', '", 2) }}))
         end as line_kind
-    from openai_costs
+    from openai_untiered
+
+),
+
+openai_parsed as (
+
+    select
+        openai_split.*,
+        case
+            when line_model like '% %' or line_model = '' then cast(null as {{ dbt.type_string() }})
+            when line_kind = 'input' then 'input'
+            when line_kind = 'uncached input' then 'input'
+            when line_kind = 'cached input' then 'cached_input'
+            when line_kind in ('cache write', 'cache writes') then 'input_cache_write'
+            when line_kind = 'output' then 'output'
+        end as parsed_token_type
+    from openai_split
 
 ),
 
@@ -48,17 +88,18 @@ openai as (
         'openai_project' as primary_key_type,
         line_item,
         'tokens' as cost_type,
-        coalesce(line_model, '(line item not grouped)') as model,
-        case line_kind
-            when 'input' then 'input'
-            when 'uncached input' then 'input'
-            when 'cached input' then 'cached_input'
-            when 'cache write' then 'input_cache_write'
-            when 'output' then 'output'
-            else coalesce(line_kind, '(not stated)')
+        case
+            when line_item is null then '(line item not grouped)'
+            when parsed_token_type is null then line_item
+            else line_model
+        end as model,
+        case
+            when line_item is null then '(not stated)'
+            when parsed_token_type is null then '(line item not parsed)'
+            else parsed_token_type
         end as token_type,
-        cast(null as {{ dbt.type_string() }}) as service_tier,
-        cast(null as {{ dbt.type_string() }}) as context_window,
+        line_tier as service_tier,
+        case when is_long_context then 'long context' end as context_window,
         currency,
         billed_cost,
         bucket_start_at as charge_period_start_at,

@@ -6,7 +6,12 @@
     OpenAI cache-write tokens (input_cache_write) take the model's cache_write_per_1m; a model
     with none is priced at its input price, since those tokens are prompt input the provider
     bills at the input rate unless it lists a cache-write rate (price_basis says which).
-    web_search lines count searches, not tokens, priced per 1M searches. -#}
+    web_search lines count searches, not tokens, priced per 1M searches.
+    Long-context prices: a line takes the row of its context window (context_window_key; a
+    line without one is in the base window). Reasoning tokens are billed as output tokens by
+    OpenAI and Anthropic and both usage reports count them inside output_tokens, so they are
+    priced at output_per_1m; a source that reports them apart (token type 'reasoning') is
+    priced at output_per_1m too. -#}
 with
 
 lines as (
@@ -37,6 +42,7 @@ matched as (
             when 'cache_write_1h' then prices.cache_write_1h_per_1m
             when 'input_cache_write' then coalesce(prices.cache_write_per_1m, prices.input_per_1m)
             when 'output' then prices.output_per_1m
+            when 'reasoning' then prices.output_per_1m
             when 'input_audio' then prices.input_audio_per_1m
             when 'output_audio' then prices.output_audio_per_1m
             when 'web_search' then prices.web_search_per_1m
@@ -53,6 +59,7 @@ matched as (
                     else 'input_per_1m (no cache-write price listed: billed as input)'
                 end
             when 'output' then 'output_per_1m'
+            when 'reasoning' then 'output_per_1m (reasoning tokens are billed as output)'
             when 'input_audio' then 'input_audio_per_1m'
             when 'output_audio' then 'output_audio_per_1m'
             when 'web_search' then 'web_search_per_1m'
@@ -61,6 +68,7 @@ matched as (
     left join prices
         on lines.provider = prices.provider
         and lines.service_tier = prices.service_tier
+        and lines.context_window_key = prices.context_window_key
         and (lines.model = prices.model or lines.model like prices.model_pattern)
         and lines.usage_date >= prices.effective_from
         and lines.usage_date < prices.effective_until

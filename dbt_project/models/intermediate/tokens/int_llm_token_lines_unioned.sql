@@ -62,6 +62,8 @@ openai as (
             when service_tier is null or service_tier in ('default', 'auto', 'standard') then 'standard'
             else service_tier
         end as service_tier,
+        -- the usage API does not say the prompt size: base window
+        'base' as context_window_key,
         cast(null as {{ money_type() }}) as reported_cost,
         false as is_possible_double_count
     from openai_lines
@@ -91,6 +93,11 @@ anthropic as (
         cast(null as {{ dbt.type_string() }}) as tag_tenant,
         coalesce(model, '(unknown: fetch with group_by=model)') as model,
         coalesce(service_tier, 'standard') as service_tier,
+        -- "0-200k" (or none) is the base window; "200k-1M" the long-context band
+        case
+            when context_window is null or lower(context_window) = '0-200k' then 'base'
+            else lower(context_window)
+        end as context_window_key,
         cast(null as {{ money_type() }}) as reported_cost,
         false as is_possible_double_count
     from anthropic_lines
@@ -121,6 +128,7 @@ litellm as (
         cast(null as {{ dbt.type_string() }}) as tag_tenant,
         litellm_lines.model,
         'standard' as service_tier,
+        'base' as context_window_key,
         litellm_lines.request_spend as reported_cost,
         -- the provider's own export or logs are loaded too: the same tokens would count twice
         coalesce(providers.has_own_usage_export, false) as is_possible_double_count
@@ -152,6 +160,7 @@ selfhosted as (
         tenant_header as tag_tenant,
         model,
         'standard' as service_tier,
+        'base' as context_window_key,
         cast(null as {{ money_type() }}) as reported_cost,
         false as is_possible_double_count
     from selfhosted_lines

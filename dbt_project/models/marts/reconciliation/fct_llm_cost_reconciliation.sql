@@ -5,7 +5,10 @@
     tiers (service_tier '(all: not on the bill)'). A day without a cost report has billed_cost
     null and gap_reason 'not billed yet' (its chargeback is the estimate, flagged llm_estimate).
     gap_reason: 'none'; 'unpriced model' (usage of a model the price book does not list);
-    'tier not in the book' (the model is listed, not at this tier); 'token type not priced'
+    'tier not in the book' (the model is listed, not at this tier); 'context window not in the
+    book' (listed at this tier, not for this long-context window); 'line item not parsed' (an
+    OpenAI cost line whose line item is not "<model>, <token kind>": billed, never guessed onto
+    a model); 'token type not priced'
     (listed at this tier without a price for this token type); 'rounding' (under one cent);
     'unknown' (anything else: a price the book has wrong, a discount, a line billed without
     usage). The reasons are checked in this order. -#}
@@ -42,7 +45,8 @@ book_models as (
         provider,
         model,
         model_pattern,
-        service_tier
+        service_tier,
+        context_window_key
     from prices
 
 ),
@@ -62,7 +66,12 @@ unpriced_known as (
     select
         lines_keyed.line_id,
         max(case when book_models.model is not null then 1 else 0 end) as is_model_in_book,
-        max(case when book_models.service_tier = lines_keyed.service_tier then 1 else 0 end) as is_tier_in_book
+        max(case when book_models.service_tier = lines_keyed.service_tier then 1 else 0 end) as is_tier_in_book,
+        max(case
+            when book_models.service_tier = lines_keyed.service_tier
+                and book_models.context_window_key = lines_keyed.context_window_key then 1
+            else 0
+        end) as is_window_in_book
     from lines_keyed
     left join book_models
         on lines_keyed.provider = book_models.provider
@@ -85,7 +94,9 @@ estimated as (
         sum(case when lines_keyed.pricing_status = 'unpriced' then lines_keyed.tokens else 0 end) as unpriced_tokens,
         sum(case when unpriced_known.is_model_in_book = 0 then lines_keyed.tokens else 0 end) as tokens_model_not_in_book,
         sum(case when unpriced_known.is_model_in_book = 1 and unpriced_known.is_tier_in_book = 0 then lines_keyed.tokens else 0 end)
-            as tokens_tier_not_in_book
+            as tokens_tier_not_in_book,
+        sum(case when unpriced_known.is_tier_in_book = 1 and unpriced_known.is_window_in_book = 0 then lines_keyed.tokens else 0 end)
+            as tokens_window_not_in_book
     from lines_keyed
     left join unpriced_known
         on lines_keyed.line_id = unpriced_known.line_id
@@ -108,6 +119,7 @@ billed as (
         case when provider = 'openai' then '(all: not on the bill)' else coalesce(service_tier, 'standard') end as service_tier,
         sum(billed_cost) as billed_cost,
         count(*) as cost_lines,
+        sum(case when token_type = '(line item not parsed)' then 1 else 0 end) as unparsed_lines,
         max(currency) as currency
     from cost_lines
     group by
@@ -143,6 +155,8 @@ joined as (
         estimated.unpriced_tokens,
         estimated.tokens_model_not_in_book,
         estimated.tokens_tier_not_in_book,
+        estimated.tokens_window_not_in_book,
+        billed.unparsed_lines,
         coalesce(estimated.estimated_cost, 0) as estimated_cost,
         billed.billed_cost,
         billed.cost_lines,
@@ -196,6 +210,8 @@ final as (
             when billed_amount = estimated_cost then 'none'
             when coalesce(tokens_model_not_in_book, 0) > 0 then 'unpriced model'
             when coalesce(tokens_tier_not_in_book, 0) > 0 then 'tier not in the book'
+            when coalesce(tokens_window_not_in_book, 0) > 0 then 'context window not in the book'
+            when coalesce(unparsed_lines, 0) > 0 then 'line item not parsed'
             when coalesce(unpriced_tokens, 0) > 0 then 'token type not priced'
             when billed_amount - estimated_cost > -0.01 and billed_amount - estimated_cost < 0.01 then 'rounding'
             else 'unknown'

@@ -28,7 +28,8 @@ lines as (
 prices as (
 
     select * from {{ ref('int_llm_prices_effective') }}
-    where service_tier = 'standard'
+    -- the standard list price of the base window (long-context rows are a surcharge band)
+    where service_tier = 'standard' and context_window_key = 'base'
 
 ),
 

@@ -1,8 +1,9 @@
 {#- One row per usage day, reporting source, provider and model where a source reports its own
     cost next to the tokens: the estimated cost (tokens x the price book) against the reported
     cost, and the gap. Today that is the LiteLLM proxy's `spend` (computed from the proxy's own
-    price map); provider-billed cost pages (OpenAI costs API, Anthropic cost report) would join
-    here the same way once they are loaded. -#}
+    price map): a check of the proxy's price map against the book. The providers' bills (OpenAI
+    costs API, Anthropic cost report) are reconciled in fct_llm_cost_reconciliation instead,
+    where the bill is the cost of record; this one charges nothing. -#}
 with
 
 lines as (
