@@ -102,3 +102,49 @@ def test_chargeback_is_the_allocated_marts_aggregate(built):
                           "from marts.focus_costs_allocated group by 1, 2 order by 1, 2")
     assert chargeback == expected
     assert allocated == expected
+
+
+@pytest.fixture(scope="module")
+def cur_built(tmp_path_factory):
+    """The hand-written CUR 2.0 file of test_aws_cur (a savings plan and an RI with their fees)."""
+    from tests.test_aws_cur import write_cur_csv
+
+    root = tmp_path_factory.mktemp("focus13cur")
+    landing, warehouse = root / "landing", root / "w.duckdb"
+    write_cur_csv(landing / "aws_cur" / "hand" / "data" / "BILLING_PERIOD=2026-10" / "hand-00001.csv")
+    run_pipeline(landing, warehouse)
+    return warehouse
+
+
+def test_commitment_mart_states_the_curs_commitments(cur_built):
+    from tests.test_aws_cur import RI, SP
+
+    rows = query(cur_built, """
+        select ContractCommitmentId, ContractId, ContractCommitmentCategory, ContractCommitmentType, BillingCurrency,
+               ContractCommitmentCost, x_used_cost, x_unused_cost, x_purchase_billed_cost,
+               cast(ContractCommitmentPeriodStart as varchar), cast(ContractCommitmentPeriodEnd as varchar)
+        from marts.focus_contract_commitments order by ContractCommitmentId""")
+    period = ("2026-10-05 00:00:00", "2026-10-05 01:00:00")
+    assert rows == [
+        # RI: DiscountedUsage reservation_effective_cost 0.7560 + RIFee unused recurring fee 0.2520 = 1.0080,
+        # the RIFee line's unblended cost (the RI's amortized fee for the hour)
+        (RI, RI, "Usage", "Reserved Instance", "USD", D("1.0080"), D("0.7560"), D("0.2520"), D("0"), *period),
+        # SP: SavingsPlanRecurringFee savings_plan_total_commitment_to_date 1.16 = used 0.58 (the covered
+        # usage's savings_plan_effective_cost; the negation adds 0) + unused 1.16 - 0.58 = 0.58;
+        # the 12.00 upfront fee is its purchase
+        (SP, SP, "Spend", "Savings Plan", "USD", D("1.16"), D("0.58"), D("0.58"), D("12.00"), *period),
+    ]
+
+
+def test_covered_cur_charges_point_at_their_commitment(cur_built):
+    from tests.test_aws_cur import SP
+
+    rows = query(cur_built, """
+        select x_line_item_type, ContractApplied, EffectiveCost from marts.focus_costs
+        where CommitmentDiscountId = $1 and ContractApplied is not null order by x_line_item_type""", [SP])
+    # covered usage (0.58), its negation (0) and the recurring fee's unused part (0.58); the upfront
+    # fee (a Purchase) is not a charge the commitment covered
+    assert [r[0] for r in rows] == ["SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee"]
+    for _, applied, effective in rows:
+        [element] = json.loads(applied)["Elements"]
+        assert (element["ContractCommitmentId"], D(str(element["ContractCommitmentAppliedCost"]))) == (SP, effective)
