@@ -3,6 +3,10 @@
 The validator needs Python 3.12 and pins that clash with this stack, so it lives in its own
 venv (`.venv-focus-validator`, made by `make validator`). Rules we knowingly do not meet are
 listed, each with its reason, in `focus_validator_allowlist.yml`; nothing else may fail.
+
+The validator bundles only the FOCUS 1.2 rule model, so it reads the 1.2 projection of
+`marts.focus_costs` (the columns 1.3 added dropped; ProviderName and PublisherName are still
+there). The 1.3 rules we rely on are dbt tests (docs/focus_1_3.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from dagster_project.ingest.focus import FOCUS_1_3_COLUMNS
 from dagster_project.settings import REPO_ROOT
 
 VALIDATOR_VENV = REPO_ROOT / ".venv-focus-validator"
@@ -53,11 +58,12 @@ def site_packages() -> Path:
 
 
 def export_focus_parquet(warehouse: Path, out: Path) -> int:
-    """Write marts.focus_costs as parquet (FOCUS columns first, then x_ columns)."""
+    """Write the FOCUS 1.2 projection of marts.focus_costs as parquet (FOCUS columns, then x_)."""
     conn = duckdb.connect(str(warehouse), read_only=True)
     try:
         conn.execute("set TimeZone = 'UTC'")
-        conn.execute(f"copy (select * from marts.focus_costs) to '{out}' (format parquet)")
+        dropped = ", ".join(f'"{name}"' for name, _, _ in FOCUS_1_3_COLUMNS)
+        conn.execute(f"copy (select * exclude ({dropped}) from marts.focus_costs) to '{out}' (format parquet)")
         return conn.execute("select count(*) from marts.focus_costs").fetchone()[0]
     finally:
         conn.close()

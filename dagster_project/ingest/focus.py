@@ -1,8 +1,10 @@
-"""Provider-native FOCUS exports (1.0, 1.1, 1.2; parquet or csv(.gz)), loaded under FOCUS 1.2 names.
+"""Provider-native FOCUS exports (1.0 to 1.3; parquet or csv(.gz)), loaded under FOCUS 1.3 names.
 
 The version is detected from the columns (the newest version whose introduced columns appear;
 docs/reference/focus_1_2_columns.csv). Loading renames pre-1.0 and differently cased column
-names to the 1.2 names, adds the columns a version lacks as nulls, turns the strings 'NULL',
+names to the 1.2 names, adds the columns a version lacks as nulls (a 1.3 export keeps its
+ServiceProviderName, HostProviderName, Allocated* and ContractApplied; a 1.4 export loads as 1.3
+where 1.4 only adds columns: columns no version here knows are not read), turns the strings 'NULL',
 'N/A' and '' into real nulls and reads timestamps as UTC. Value upgrades (enum spellings,
 ServiceSubcategory, ContractedCost defaults) happen in int_focus_charges_mapped.
 
@@ -91,7 +93,20 @@ FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("Tags", "varchar", "1.0"),
 )
 
-COLUMNS: tuple[tuple[str, str], ...] = tuple((name, dtype) for name, dtype, _ in FOCUS_COLUMNS) + (
+# Cost and Usage columns FOCUS 1.3 added (docs/focus_1_3.md); JSON ones are checked to be objects.
+FOCUS_1_3_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("AllocatedMethodDetails", "varchar", "1.3"),
+    ("AllocatedMethodId", "varchar", "1.3"),
+    ("AllocatedResourceId", "varchar", "1.3"),
+    ("AllocatedResourceName", "varchar", "1.3"),
+    ("AllocatedTags", "varchar", "1.3"),
+    ("ContractApplied", "varchar", "1.3"),
+    ("HostProviderName", "varchar", "1.3"),
+    ("ServiceProviderName", "varchar", "1.3"),
+)
+ALL_COLUMNS = FOCUS_COLUMNS + FOCUS_1_3_COLUMNS
+
+COLUMNS: tuple[tuple[str, str], ...] = tuple((name, dtype) for name, dtype, _ in ALL_COLUMNS) + (
     ("x_focus_version", "varchar"),
 )
 
@@ -114,18 +129,20 @@ REQUIRED = (
     "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost", "ListCost",
     "ProviderName", "ServiceCategory", "ServiceName",
 )
+# 1.3 deprecates ProviderName: a file may name the provider in ServiceProviderName instead.
+REQUIRED_ALTERNATIVES = {"ProviderName": "ServiceProviderName"}
 # Must be set on every row (FOCUS: not null); checked after the 'NULL' strings become nulls.
 NOT_NULL = ("BilledCost", "BillingCurrency", "BillingPeriodStart", "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd",
             "EffectiveCost", "ServiceName")
 
 NULL_STRINGS = ("", "NULL", "N/A")
-JSON_COLUMNS = ("Tags", "SkuPriceDetails")
+JSON_COLUMNS = ("Tags", "SkuPriceDetails", "AllocatedMethodDetails", "AllocatedTags", "ContractApplied")
 
 
 def detect_version(present: set[str]) -> str:
     """The newest FOCUS version whose introduced columns the file has (1.0 if none newer)."""
-    for version in ("1.2", "1.1"):
-        if any(name in present for name, _, introduced in FOCUS_COLUMNS if introduced == version):
+    for version in ("1.3", "1.2", "1.1"):
+        if any(name in present for name, _, introduced in ALL_COLUMNS if introduced == version):
             return version
     return "1.0"
 
@@ -153,14 +170,14 @@ def stage(conn: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         file_cols = [row[0] for row in conn.execute(f"describe select * from {rel}", params).fetchall()]
     except duckdb.Error as exc:
         raise IngestError(f"cannot read {fmt} file: {str(exc).splitlines()[0]}") from exc
-    canonical = {name.lower(): name for name, _, _ in FOCUS_COLUMNS}
+    canonical = {name.lower(): name for name, _, _ in ALL_COLUMNS}
     available: dict[str, str] = {}
     for col in file_cols:
         key = col.replace("\ufeff", "").strip().lower()
         name = canonical.get(key) or RENAMES.get(key)
         if name and name not in available:
             available[name] = _text(col)
-    missing = [c for c in REQUIRED if c not in available]
+    missing = [c for c in REQUIRED if c not in available and REQUIRED_ALTERNATIVES.get(c) not in available]
     if missing:
         raise IngestError(f"missing required column(s): {', '.join(missing)}")
     version = detect_version(set(available))
@@ -200,7 +217,7 @@ SPEC = SourceSpec(
     period_sql="strftime(BillingPeriodStart, '%Y-%m')",
     cost_sql="BilledCost",
     currency_sql="BillingCurrency",
-    description="Provider-native FOCUS exports (1.0 to 1.2), upgraded to 1.2",
+    description="Provider-native FOCUS exports (1.0 to 1.3), upgraded to 1.3",
     row_checks=(
         ("ChargePeriodEnd < ChargePeriodStart", "charge period end before its start"),
         ("BillingPeriodEnd <= BillingPeriodStart", "billing period end not after its start"),

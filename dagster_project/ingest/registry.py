@@ -107,6 +107,16 @@ def _raw_columns_ddl(spec: SourceSpec) -> str:
     return f"create table if not exists raw.{spec.raw_table} (\n    {cols},\n    _file_id varchar not null,\n    _source_file varchar not null\n)"
 
 
+def _add_new_raw_columns(conn: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    """A raw table created before its source gained columns (FOCUS 1.3) gets them, null for old rows."""
+    have = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = $1",
+        [spec.raw_table]).fetchall()}
+    for name, dtype in spec.columns:
+        if name not in have:
+            conn.execute(f"alter table raw.{spec.raw_table} add column {name} {dtype}")
+
+
 def ingest_source(
     conn: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -125,6 +135,7 @@ def ingest_source(
         raw_files.refresh_view(conn, spec)
     else:
         conn.execute(_raw_columns_ddl(spec))
+        _add_new_raw_columns(conn, spec)
     files = discover(landing, spec)
     try:
         unchanged = _unchanged(conn, landing, spec, files, report)
@@ -316,7 +327,7 @@ def _ingest_file(conn, landing, spec, path, rel, report, on_quarantine) -> None:
         if stored is None:
             try:
                 conn.execute(
-                    f"insert into raw.{spec.raw_table} select *, $1 as _file_id, $2 as _source_file from _incoming",
+                    f"insert into raw.{spec.raw_table} by name select *, $1 as _file_id, $2 as _source_file from _incoming",
                     [file_id, rel_str],
                 )
             except duckdb.Error as exc:

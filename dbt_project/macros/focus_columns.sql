@@ -1,12 +1,18 @@
-{#- The FOCUS 1.2 columns in the spec's alphabetical order, with the warehouse type each
-    is stored as. Every provider model is unioned through this list, so a new source only
-    has to produce the columns it knows; the rest become typed nulls. -#}
+{#- The FOCUS 1.3 Cost and Usage columns in the spec's alphabetical order, with the warehouse
+    type each is stored as (the 1.2 columns plus focus_1_3_columns(); ProviderName and
+    PublisherName kept while deprecated). Every provider model is unioned through this list, so
+    a new source only has to produce the columns it knows; the rest become typed nulls. -#}
 {% macro focus_columns() -%}
     {%- set money = money_type() -%}
     {%- set qty = quantity_type() -%}
     {%- set ts = timestamp_type() -%}
     {%- set text = dbt.type_string() -%}
     {{ return([
+        ('AllocatedMethodDetails', text),
+        ('AllocatedMethodId', text),
+        ('AllocatedResourceId', text),
+        ('AllocatedResourceName', text),
+        ('AllocatedTags', text),
         ('AvailabilityZone', text),
         ('BilledCost', money),
         ('BillingAccountId', text),
@@ -32,9 +38,11 @@
         ('CommitmentDiscountUnit', text),
         ('ConsumedQuantity', qty),
         ('ConsumedUnit', text),
+        ('ContractApplied', text),
         ('ContractedCost', money),
         ('ContractedUnitPrice', money),
         ('EffectiveCost', money),
+        ('HostProviderName', text),
         ('InvoiceId', text),
         ('InvoiceIssuerName', text),
         ('ListCost', money),
@@ -55,6 +63,7 @@
         ('ResourceType', text),
         ('ServiceCategory', text),
         ('ServiceName', text),
+        ('ServiceProviderName', text),
         ('ServiceSubcategory', text),
         ('SkuId', text),
         ('SkuMeter', text),
@@ -65,6 +74,13 @@
         ('SubAccountType', text),
         ('Tags', text),
     ]) }}
+{%- endmacro %}
+
+{#- The columns FOCUS 1.3 added to Cost and Usage (docs/focus_1_3.md). The conformance run
+    drops them to validate the 1.2 view of the data with the 1.2-only official validator. -#}
+{% macro focus_1_3_columns() -%}
+    {{ return(['AllocatedMethodDetails', 'AllocatedMethodId', 'AllocatedResourceId', 'AllocatedResourceName',
+        'AllocatedTags', 'ContractApplied', 'HostProviderName', 'ServiceProviderName']) }}
 {%- endmacro %}
 
 {#- Custom columns every provider model carries after the FOCUS columns. -#}

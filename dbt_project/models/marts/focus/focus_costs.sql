@@ -1,5 +1,8 @@
-{#- The FOCUS 1.2 dataset: every provider's charges with FOCUS names and types, then the
-    x_ columns. The official validator reads this table (exported to parquet) as is. -#}
+{#- The FOCUS 1.3 Cost and Usage dataset: every provider's charges with FOCUS names and types,
+    then the x_ columns. The official (1.2-only) validator reads its 1.2 projection, the 1.3
+    columns dropped (dagster_project/conformance.py); the 1.3 rules are dbt tests (docs/focus_1_3.md).
+    Rows here are not split: the Allocated* columns stay null unless a provider's own export
+    split them, and the split by tenant is marts.focus_costs_allocated. -#}
 with
 
 charges as (
@@ -12,7 +15,12 @@ final as (
 
     select
         {%- for name, dtype in focus_columns() %}
-        {%- if name == 'PricingCurrency' %}
+        {%- if name in ('ServiceProviderName', 'HostProviderName') %}
+        -- 1.3 names for ProviderName (kept, deprecated); no source of ours names another host
+        coalesce({{ name }}, ProviderName) as {{ name }},
+        {%- elif name == 'ContractApplied' %}
+        coalesce(ContractApplied, {{ focus_contract_applied() }}) as ContractApplied,
+        {%- elif name == 'PricingCurrency' %}
         coalesce(PricingCurrency, BillingCurrency) as PricingCurrency,
         {%- elif name in ('PricingCurrencyEffectiveCost', 'PricingCurrencyListUnitPrice', 'PricingCurrencyContractedUnitPrice') %}
         -- priced in the billing currency unless the source says otherwise (e.g. tokens)

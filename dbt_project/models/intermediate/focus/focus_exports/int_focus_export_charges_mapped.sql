@@ -215,7 +215,7 @@ mapped as (
         end as ContractedUnitPrice,
         normalized.EffectiveCost as EffectiveCost,
         normalized.InvoiceId as InvoiceId,
-        coalesce(normalized.InvoiceIssuerName, normalized.ProviderName) as InvoiceIssuerName,
+        coalesce(normalized.InvoiceIssuerName, normalized.ProviderName, normalized.ServiceProviderName) as InvoiceIssuerName,
         normalized.ListCost as ListCost,
         normalized.list_unit_price as ListUnitPrice,
         normalized.pricing_category as PricingCategory,
@@ -236,8 +236,18 @@ mapped as (
         normalized.PricingQuantity as PricingQuantity,
         case when normalized.PricingQuantity is not null then coalesce(pricing_units.focus_unit, normalized.PricingUnit) end
             as PricingUnit,
-        normalized.ProviderName as ProviderName,
-        coalesce(normalized.PublisherName, normalized.ProviderName) as PublisherName,
+        -- FOCUS 1.3 deprecates ProviderName/PublisherName for ServiceProviderName: either fills the other
+        coalesce(normalized.ProviderName, normalized.ServiceProviderName) as ProviderName,
+        coalesce(normalized.PublisherName, normalized.ServiceProviderName, normalized.ProviderName) as PublisherName,
+        coalesce(normalized.ServiceProviderName, normalized.ProviderName) as ServiceProviderName,
+        coalesce(normalized.HostProviderName, normalized.ServiceProviderName, normalized.ProviderName) as HostProviderName,
+        -- a provider's own split cost allocation and contract application pass through as exported
+        normalized.AllocatedMethodDetails as AllocatedMethodDetails,
+        normalized.AllocatedMethodId as AllocatedMethodId,
+        normalized.AllocatedResourceId as AllocatedResourceId,
+        normalized.AllocatedResourceName as AllocatedResourceName,
+        normalized.AllocatedTags as AllocatedTags,
+        normalized.ContractApplied as ContractApplied,
         -- FOCUS 1.2 sets RegionId and RegionName together (1.0 exports had a name without an id)
         normalized.region_id as RegionId,
         coalesce(normalized.RegionName, known_regions.region_name, normalized.region_id) as RegionName,

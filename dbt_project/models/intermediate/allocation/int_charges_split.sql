@@ -1,0 +1,230 @@
+{#- One row per charge and tenant part (FOCUS 1.3 split cost allocation): every focus_costs row
+    numbered within its file (x_charge_id), then split into its tenants' parts. A variable charge
+    is one part, its tenant's. A common charge is split by the weights its pool got that day
+    (int_allocation_pools_split: the rule's driver, or its fallback, or whole to `unallocated`);
+    a provider's LLM bill line by its bill pool's weights (int_llm_bills_split). The split reuses
+    the existing ones' weights, so the parts follow exactly the shares the chargeback used.
+    EffectiveCost and BilledCost are split apart, each by largest remainder in the billing
+    currency's minor units (a charge with sub-minor-unit digits in units of 1e-10), so each
+    column's parts sum to the charge exactly. -#}
+with
+
+charges as (
+
+    select * from {{ ref('focus_costs') }}
+
+),
+
+pool_splits as (
+
+    select * from {{ ref('int_allocation_pools_split') }}
+
+),
+
+llm_bill_parts as (
+
+    select * from {{ ref('int_llm_bills_split') }}
+
+),
+
+currencies as (
+
+    select * from {{ ref('currencies') }}
+
+),
+
+numbered as (
+
+    select
+        charges.*,
+        cast(charges.ChargePeriodStart as date) as charge_date,
+        -- a charge's place in its file; rows equal in every ordering column are interchangeable
+        {{ dbt.concat(["charges.x_file_id", "'#'", "cast(row_number() over (partition by charges.x_file_id order by charges.ChargePeriodStart, charges.ChargePeriodEnd, charges.ResourceId, charges.SkuPriceId, charges.SkuId, charges.ChargeDescription, charges.x_line_item_type, charges.Tags, charges.EffectiveCost, charges.BilledCost) as " ~ dbt.type_string() ~ ")"]) }}
+            as x_charge_id
+    from charges
+
+),
+
+common_shares as (
+
+    select
+        numbered.x_charge_id,
+        pool_splits.tenant,
+        pool_splits.rule_id,
+        pool_splits.driver,
+        pool_splits.driver_value,
+        pool_splits.weight,
+        pool_splits.weight_total
+    from numbered
+    inner join pool_splits
+        on numbered.x_cost_kind = 'common'
+        and pool_splits.charge_date = numbered.charge_date
+        and pool_splits.pool = numbered.x_allocation_pool
+        and pool_splits.rule_id = numbered.x_allocation_rule
+
+),
+
+bill_shares as (
+
+    select
+        numbered.x_charge_id,
+        llm_bill_parts.x_tenant as tenant,
+        llm_bill_parts.x_allocation_rule as rule_id,
+        'estimated_llm_cost' as driver,
+        llm_bill_parts.driver_value,
+        llm_bill_parts.weight,
+        llm_bill_parts.weight_total
+    from numbered
+    inner join llm_bill_parts
+        on numbered.x_line_item_type = 'BilledTokenCost'
+        and llm_bill_parts.pool_key = {{ dbt.concat([
+            "numbered.x_file_id", "'|'", "cast(numbered.charge_date as " ~ dbt.type_string() ~ ")", "'|'",
+            "coalesce(numbered.SubAccountId, '(all)')", "'|'", "numbered.BillingCurrency"]) }}
+
+),
+
+shares as (
+
+    select * from common_shares
+    union all
+    select * from bill_shares
+
+),
+
+split_charges as (
+
+    select
+        numbered.x_charge_id as pool_key,
+        -- the finest unit the split may use: the minor unit when the amount is whole in it
+        case
+            when numbered.EffectiveCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0))
+                = floor(numbered.EffectiveCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0)))
+                then coalesce(currencies.minor_unit, 10) else 10
+        end as effective_scale,
+        case
+            when numbered.BilledCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0))
+                = floor(numbered.BilledCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0)))
+                then coalesce(currencies.minor_unit, 10) else 10
+        end as billed_scale,
+        numbered.EffectiveCost,
+        numbered.BilledCost
+    from numbered
+    left join currencies
+        on numbered.BillingCurrency = currencies.currency
+    where numbered.x_charge_id in (select x_charge_id from shares)
+
+),
+
+effective_pools as (
+
+    select
+        pool_key,
+        cast(EffectiveCost * cast(power(10, effective_scale) as decimal(38, 0)) as {{ wide_integer_type() }}) as amount_units
+    from split_charges
+
+),
+
+billed_pools as (
+
+    select
+        pool_key,
+        cast(BilledCost * cast(power(10, billed_scale) as decimal(38, 0)) as {{ wide_integer_type() }}) as amount_units
+    from split_charges
+
+),
+
+share_weights as (
+
+    select
+        x_charge_id as pool_key,
+        tenant,
+        weight
+    from shares
+
+),
+
+effective_split as (
+
+    {{ split_pool_by_driver('effective_pools', 'share_weights') }}
+
+),
+
+billed_split as (
+
+    {{ split_pool_by_driver('billed_pools', 'share_weights') }}
+
+),
+
+split_parts as (
+
+    select
+        effective_split.pool_key as x_charge_id,
+        effective_split.tenant,
+        shares.rule_id,
+        coalesce(shares.driver, 'none: no driver, whole charge unallocated') as driver,
+        shares.driver_value,
+        effective_split.weight,
+        effective_split.weight_total,
+        cast(cast(effective_split.allocated_units as decimal(38, 0)) * cast(power(10, -split_charges.effective_scale) as {{ money_type() }}) as {{ money_type() }})
+            as effective_cost,
+        cast(cast(billed_split.allocated_units as decimal(38, 0)) * cast(power(10, -split_charges.billed_scale) as {{ money_type() }}) as {{ money_type() }})
+            as billed_cost,
+        true as is_split
+    from effective_split
+    inner join billed_split
+        on effective_split.pool_key = billed_split.pool_key
+        and effective_split.tenant = billed_split.tenant
+    inner join split_charges
+        on effective_split.pool_key = split_charges.pool_key
+    left join shares
+        on effective_split.pool_key = shares.x_charge_id
+        and effective_split.tenant = shares.tenant
+
+),
+
+whole_parts as (
+
+    select
+        x_charge_id,
+        x_tenant as tenant,
+        x_allocation_rule as rule_id,
+        'direct' as driver,
+        cast(null as {{ money_type() }}) as driver_value,
+        cast(1 as {{ wide_integer_type() }}) as weight,
+        cast(1 as {{ wide_integer_type() }}) as weight_total,
+        EffectiveCost as effective_cost,
+        BilledCost as billed_cost,
+        false as is_split
+    from numbered
+    where x_charge_id not in (select x_charge_id from shares)
+
+),
+
+parts as (
+
+    select * from split_parts
+    union all
+    select * from whole_parts
+
+),
+
+final as (
+
+    select
+        numbered.*,
+        parts.tenant as x_part_tenant,
+        parts.rule_id as x_part_rule,
+        parts.driver as x_part_driver,
+        parts.driver_value as x_part_driver_value,
+        parts.weight as x_part_weight,
+        parts.weight_total as x_part_weight_total,
+        parts.effective_cost as x_part_effective_cost,
+        parts.billed_cost as x_part_billed_cost,
+        parts.is_split as x_is_split
+    from numbered
+    inner join parts
+        on numbered.x_charge_id = parts.x_charge_id
+
+)
+
+select * from final
