@@ -60,7 +60,7 @@ def test_shared_nat_is_three_allocated_rows_that_sum_to_it(built):
     assert [(r[0], r[1], r[2]) for r in rows] == [
         ("analytics", D("3.34"), D("3.34")), ("payments", D("3.33"), D("3.33")), ("search", D("3.33"), D("3.33"))]
     assert sum(r[1] for r in rows) == D("10.00")
-    for tenant, _, _, method, details, res_id, res_name, tags, resource, origin_tags, chargeback in rows:
+    for tenant, _, _, method, details, res_id, res_name, tags, resource, origin_tags, _chargeback in rows:
         assert (method, res_id, res_name, resource) == ("shared_tag", f"tenant/{tenant}", tenant, NAT)
         assert json.loads(tags) == {"finops/tenant": tenant}
         assert json.loads(origin_tags) == {"tenant": "shared"}  # the origin's tags are kept

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from dagster_project.report import queries as q
 from dagster_project.report.fmt import esc, integer
-from dagster_project.report.render import PALETTE, Ctx, num_td, not_available
+from dagster_project.report.render import PALETTE, Ctx, not_available, num_td
 from dagster_project.report.svg import Series, bars_with_line
 
 KIND_HEADERS = (("billed", "Provider bill"), ("estimated", "Estimate (not billed yet)"),
