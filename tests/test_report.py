@@ -238,3 +238,23 @@ def test_renders_in_headless_chromium(report, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert _console_lines(proc.stderr) == []
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_llm_estimated_vs_billed_section_follows_the_reconciliation(report):
+    wh = report["warehouse"]
+    # per provider and day, straight from the mart (the report's own query is not used here)
+    mart = {(str(d), p): (q2(est), q2(billed) if billed_day else None) for d, p, est, billed, billed_day in query(wh, """
+        select usage_date, provider, sum(estimated_cost), sum(billed_cost), bool_or(is_billed_day)
+        from marts.fct_llm_cost_reconciliation group by 1, 2""")}
+    cells = [c for c in report["cells"] if c["table"] == "llm-bill-daily" and c["tag"] == "td" and c["attrs"].get("data-col")]
+    seen: dict[tuple, dict] = {}
+    for c in cells:
+        seen.setdefault((c["row"]["data-day"], c["row"]["data-provider"]), {})[c["attrs"]["data-col"]] = c["text"]
+    assert set(seen) == set(mart)
+    # the sample bills every day of the month: each day has its bill
+    assert all(billed is not None for _, billed in mart.values())
+    for key, (estimated, billed) in mart.items():
+        assert parse_number(seen[key]["estimated"]) == estimated, key
+        assert parse_number(seen[key]["billed"]) == billed, key
+    assert "estimated vs billed per day" in report["html"]
+    assert '<table id="tenant-token-cost">' in report["html"]
