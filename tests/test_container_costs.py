@@ -1,0 +1,107 @@
+"""Container jobs (issue #23): an EC2 instance split by CUR 2.0 split cost allocation data, its
+idle capacity as a common pool, and a shared cluster split by the platform job log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cur_fixtures import usage, write_cur_rows
+from tests.helpers import D, query, run_pipeline, scalar
+
+HOUR = dict(line_item_usage_start_date="2026-10-05T10:00:00Z", line_item_usage_end_date="2026-10-05T11:00:00Z")
+INSTANCE = "i-0a1b2c3d4e5f60001"
+
+
+def task(tenant: str, split_cost: str, ratio: str, unused_cost: str, n: int) -> dict:
+    # an ECS task's vCPU row: no cost of its own (the instance row keeps it), its share in split_*
+    return dict(
+        HOUR, line_item_product_code="AmazonECS", line_item_operation="ECSTask-EC2",
+        line_item_usage_type="USE1-ECS-EC2-vCPU-Hours", line_item_unblended_cost="0", line_item_usage_amount="0",
+        line_item_resource_id=f"arn:aws:ecs:us-east-1:210987654321:task/batch/task{n}",
+        resource_tags=json.dumps({"user_tenant": tenant, "aws_ecs_cluster_name": "batch"}),
+        split_line_item_parent_resource_id=INSTANCE, split_line_item_split_cost=split_cost,
+        split_line_item_unused_cost=unused_cost, split_line_item_split_usage_ratio=ratio,
+        split_line_item_split_usage=str(D(ratio) * 16), split_line_item_actual_usage=str(D(ratio) * 16),
+    )
+
+
+# 2026-10-05, USD:
+#   one m6i.4xlarge hour (16 vCPU), untagged, 0.768, running a payments task (vCPU ratio 0.5) and a
+#   search task (0.25): used 0.768 x 0.5 = 0.384 and 0.768 x 0.25 = 0.192, idle 0.768 x 0.25 = 0.192
+#   (AWS puts the idle on the tasks pro rata: 0.192 x 0.5/0.75 = 0.128 and 0.192 x 0.25/0.75 = 0.064)
+#   a shared job-cluster instance (tag platform_cluster=batch-jobs) 1.00, no split data; job log:
+#   payments 2 vCPU x 3,600 s = 7,200, search 1 vCPU x 1,800 s = 1,800 vCPU-s -> 0.80 / 0.20
+#   analytics S3 10.00 (variable)
+ROWS = [
+    usage("0.768", "0.768", "1", "Hrs", None, line_item_resource_id=INSTANCE, product_instance_type="m6i.4xlarge",
+          line_item_usage_type="USE1-BoxUsage:m6i.4xlarge", **HOUR),
+    task("payments", "0.384", "0.5", "0.128", 1),
+    task("search", "0.192", "0.25", "0.064", 2),
+    usage("1.00", "1.00", "1", "Hrs", None, line_item_resource_id="i-0jobcluster0001",
+          resource_tags=json.dumps({"user_platform_cluster": "batch-jobs"})),
+    usage("10.00", "0.40", "25", "GB-Mo", "analytics", product="AmazonS3"),
+]
+JOBS = (
+    "job_id,tenant,cluster,started_at,ended_at,vcpu,memory_gb\n"
+    "j-1,payments,batch-jobs,2026-10-05T01:00:00Z,2026-10-05T02:00:00Z,2,8\n"
+    "j-2,search,batch-jobs,2026-10-05T03:00:00Z,2026-10-05T03:30:00Z,1,4\n"
+)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("containers")
+    landing, warehouse = root / "landing", root / "w.duckdb"
+    write_cur_rows(landing / "aws_cur" / "hand" / "data" / "BILLING_PERIOD=2026-10" / "hand.csv", ROWS)
+    (landing / "platform_jobs").mkdir(parents=True)
+    (landing / "platform_jobs" / "jobs-2026-10-05.csv").write_text(JOBS)
+    run_pipeline(landing, warehouse)
+    return {"warehouse": warehouse}
+
+
+def test_instance_split_into_used_and_idle_parts_exactly(run):
+    rows = query(run["warehouse"], """
+        select coalesce(x_tenant, '(idle)'), x_cost_kind, x_allocation_rule, x_allocation_pool, effective_cost, parent_effective_cost
+        from intermediate.int_container_instances_split order by 1""")
+    assert rows == [
+        ("(idle)", "common", "container_idle", "container_idle:batch", D("0.192"), D("0.768")),
+        ("payments", "variable", "container_split:tag", None, D("0.384"), D("0.768")),
+        ("search", "variable", "container_split:tag", None, D("0.192"), D("0.768")),
+    ]
+
+
+def test_focus_keeps_one_row_per_provider_charge(run):
+    # 5 CUR rows -> 5 FOCUS rows; the task rows carry no cost, so nothing is counted twice
+    assert scalar(run["warehouse"], "select count(*) from marts.focus_costs") == 5
+    assert scalar(run["warehouse"], "select sum(EffectiveCost) from marts.focus_costs") == D("11.768")
+
+
+def test_chargeback_to_the_cent(run):
+    # day cells (cents, largest remainder of 10.768 -> 10.77): payments 38.4 -> 39, search 19.2 -> 19,
+    #   idle pool 19.2 -> 19, job cluster pool 100, analytics 1000 (floors 1176, +1 to payments' .4)
+    # idle 0.19 by used share 0.384 : 0.192 = 2 : 1 -> 12.67 / 6.33 cents -> 13 / 6
+    # job cluster 1.00 by vCPU-seconds 7,200 : 1,800 -> 0.80 / 0.20
+    rows = query(run["warehouse"], """
+        select tenant, pool, rule_id, driver, allocated_amount from marts.fct_allocation_detail
+        where cost_kind = 'common' order by pool, tenant""")
+    assert rows == [
+        ("payments", "cluster:batch-jobs", "cluster_batch_jobs", "job_vcpu_seconds", D("0.80")),
+        ("search", "cluster:batch-jobs", "cluster_batch_jobs", "job_vcpu_seconds", D("0.20")),
+        ("payments", "container_idle:batch", "container_idle", "container_used_share", D("0.13")),
+        ("search", "container_idle:batch", "container_idle", "container_used_share", D("0.06")),
+    ]
+    totals = dict(query(run["warehouse"], "select tenant, total_cost from marts.fct_chargeback_daily"))
+    # payments 0.39 + 0.13 + 0.80 = 1.32; search 0.19 + 0.06 + 0.20 = 0.45; analytics 10.00
+    assert totals == {"payments": D("1.32"), "search": D("0.45"), "analytics": D("10.00")}
+
+
+def test_day_balances_to_zero(run):
+    assert query(run["warehouse"], "select platform_cost, charged_back, balance from marts.fct_platform_balance_daily") == [
+        (D("11.77"), D("11.77"), D("0"))]
+
+
+def test_job_log_days(run):
+    rows = query(run["warehouse"], "select cluster, tenant, vcpu_seconds from intermediate.int_platform_jobs_daily order by tenant")
+    assert rows == [("batch-jobs", "payments", D("7200")), ("batch-jobs", "search", D("1800"))]
