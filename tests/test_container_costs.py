@@ -105,3 +105,23 @@ def test_day_balances_to_zero(run):
 def test_job_log_days(run):
     rows = query(run["warehouse"], "select cluster, tenant, vcpu_seconds from intermediate.int_platform_jobs_daily order by tenant")
     assert rows == [("batch-jobs", "payments", D("7200")), ("batch-jobs", "search", D("1800"))]
+
+
+def test_conservation_check_passes_and_is_recorded(run):
+    rows = query(run["warehouse"], "select passed, message from ops.check_results where check_name = 'container_split_conservation'")
+    assert rows and all(r[0] for r in rows), rows
+    assert "1 instance-day(s)" in rows[-1][1]
+
+
+def test_conservation_findings_name_a_double_count_and_a_gap():
+    from dagster_project.checks.containers import findings
+
+    # parts 0.768 = instance 0.768 but AWS's split + unused only 0.70: 0.068 apart (> a cent)
+    days = [("i-1", "2026-10-05", "USD", D("0.768"), D("0.768"), D("0.70")),
+            ("i-2", "2026-10-05", "USD", D("1.00"), D("0.99"), D("1.00"))]
+    problems = findings(days, (2, D("0.5")))
+    assert len(problems) == 3
+    assert "i-1" in problems[0] and "more than a cent" in problems[0]
+    assert "i-2: allocated parts 0.99" in problems[1]
+    assert "counted twice" in problems[2]
+    assert findings([("i-1", "2026-10-05", "USD", D("0.768"), D("0.768"), D("0.7681"))], (0, D("0"))) == []
