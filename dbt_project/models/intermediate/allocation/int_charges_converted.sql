@@ -3,7 +3,9 @@
     so converting the sum is exact and spares a multiplication per row). The rate is the ECB
     cross rate valid on the day (int_fx_rates_ranged: the last rate published on or before
     it); the rate and its reference date stay on every row. A currency or day without any
-    rate stops the build with a message naming both (the ingest quarantines such files first). -#}
+    rate stops the build with a message naming both (the ingest quarantines such files first).
+    EC2 instances split by split cost allocation data enter as their parts (used per tenant, idle
+    as a common pool; int_container_instances_split), not as their own rows. -#}
 with
 
 charges as (
