@@ -125,3 +125,62 @@ def test_conservation_findings_name_a_double_count_and_a_gap():
     assert "i-2: allocated parts 0.99" in problems[1]
     assert "counted twice" in problems[2]
     assert findings([("i-1", "2026-10-05", "USD", D("0.768"), D("0.768"), D("0.7681"))], (0, D("0"))) == []
+
+
+def _gke_row(namespace: str, cost: float) -> dict:
+    # a GKE node's hour as GKE cost allocation exports it: one row per namespace (and the
+    # unrequested capacity, kube:unallocated), the rows summing to the node's cost
+    return {
+        "billing_account_id": "0A1B2C-3D4E5F-6A7B8C",
+        "service": {"id": "6F81-5844-456A", "description": "Compute Engine"},
+        "sku": {"id": "CP-N2-CORE", "description": "N2 Instance Core running in Americas"},
+        "usage_start_time": "2026-10-05 10:00:00 UTC", "usage_end_time": "2026-10-05 11:00:00 UTC",
+        "project": {"id": "gke-shared", "number": "1234", "name": "GKE shared", "labels": []},
+        "labels": [{"key": "goog-k8s-cluster-name", "value": "gke-batch"},
+                   {"key": "goog-k8s-node-pool-name", "value": "pool-1"},
+                   {"key": "k8s-namespace", "value": namespace}],
+        "location": {"location": "us-central1-a", "country": "US", "region": "us-central1", "zone": "us-central1-a"},
+        "resource": {"name": "gke-batch-pool-1-node", "global_name": "//compute.googleapis.com/projects/gke-shared/zones/us-central1-a/instances/7"},
+        "currency": "USD", "currency_conversion_rate": 1, "credits": [], "invoice": {"month": "202610"},
+        "cost_type": "regular", "cost": cost, "cost_at_list": cost,
+        "usage": {"amount": 3600, "unit": "seconds", "amount_in_pricing_units": 1, "pricing_unit": "hour"},
+        "price": {"effective_price": cost, "tier_start_amount": 0, "unit": "hour", "pricing_unit_quantity": 1},
+    }
+
+
+@pytest.fixture(scope="module")
+def gke(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("gke")
+    landing, warehouse = root / "landing", root / "w.duckdb"
+    path = landing / "gcp_billing" / "0A1B2C-3D4E5F-6A7B8C" / "data" / "BILLING_PERIOD=2026-10" / "export-0.json"
+    path.parent.mkdir(parents=True)
+    # a node hour of 0.768: namespaces ml-research (requests half the node) and analytics (a
+    # quarter), the unrequested quarter as kube:unallocated
+    rows = [_gke_row("ml-research", 0.384), _gke_row("analytics", 0.192), _gke_row("kube:unallocated", 0.192)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run_pipeline(landing, warehouse)
+    return {"warehouse": warehouse}
+
+
+def test_gke_namespaces_are_tenants_and_unallocated_capacity_is_the_idle_pool(gke):
+    rows = query(gke["warehouse"], """
+        select coalesce(x_tenant, '-'), x_cost_kind, x_allocation_rule, x_allocation_pool, EffectiveCost
+        from marts.focus_costs order by EffectiveCost desc, 1""")
+    # one FOCUS row per export row: nothing added
+    assert rows == [
+        ("ml-research", "variable", "tenant_map:k8s_namespace", None, D("0.384")),
+        ("-", "common", "gke_unallocated", "container_idle:gke-batch", D("0.192")),
+        ("analytics", "variable", "tenant_map:k8s_namespace", None, D("0.192")),
+    ]
+
+
+def test_gke_chargeback_to_the_cent_and_zero_balance(gke):
+    # cells of 0.768 -> 0.77: ml-research 38.4 -> 39 (largest remainder), analytics 19.2 -> 19,
+    # idle 19.2 -> 19; idle by used share 0.384 : 0.192 = 2 : 1 -> 12.67 / 6.33 -> 13 / 6 cents
+    rows = query(gke["warehouse"], """
+        select tenant, driver, allocated_amount from marts.fct_allocation_detail where cost_kind = 'common' order by tenant""")
+    assert rows == [("analytics", "container_used_share", D("0.06")), ("ml-research", "container_used_share", D("0.13"))]
+    totals = dict(query(gke["warehouse"], "select tenant, total_cost from marts.fct_chargeback_daily"))
+    assert totals == {"ml-research": D("0.52"), "analytics": D("0.25")}
+    assert query(gke["warehouse"], "select platform_cost, charged_back, balance from marts.fct_platform_balance_daily") == [
+        (D("0.77"), D("0.77"), D("0"))]

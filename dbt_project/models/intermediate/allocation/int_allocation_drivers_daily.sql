@@ -2,8 +2,9 @@
     variable_cost: the tenant's variable cost that day (credits can make it negative: then 0).
     tokens_selfhosted: the tenant's tokens served by the self-hosted models that day (all token
     types, prefix-cache hits included), from the self-hosted request logs.
-    container_used_share: the tenant's used (split) part of a cluster's container instances that
-    day, scoped to that cluster's idle pool `container_idle:<cluster>` (int_container_instances_split).
+    container_used_share: the tenant's used part of a cluster's container instances that day (AWS
+    split cost allocation parts; GKE cost allocation workload rows), scoped to that cluster's idle
+    pool `container_idle:<cluster>`.
     platform_pool: the platform's own tenant `platform`, weight 1, every day with cost.
     job_vcpu_seconds / job_memory_gb_seconds: what the tenant's jobs requested on a cluster that
     day (platform job log), scoped to the pool `cluster:<cluster>`.
@@ -32,6 +33,29 @@ container_parts as (
 jobs as (
 
     select * from {{ ref('int_platform_jobs_daily') }}
+
+),
+
+charges as (
+
+    select * from {{ ref('focus_costs') }}
+
+),
+
+-- GKE cost allocation: the cluster's workloads' rows (namespace or label attributed) are
+-- already one charge per workload, so their cost is the tenant's use of the cluster
+gke_workloads as (
+
+    select
+        cast(ChargePeriodStart as date) as charge_date,
+        {{ json_get_string('Tags', 'goog-k8s-cluster-name') }} as cluster,
+        x_tenant as tenant,
+        sum(EffectiveCost) as used_cost
+    from charges
+    where x_source = 'gcp_billing'
+        and x_cost_kind = 'variable'
+        and {{ json_get_string('Tags', 'goog-k8s-cluster-name') }} is not null
+    group by 1, 2, 3
 
 ),
 
@@ -71,8 +95,14 @@ container_used_share as (
         {{ dbt.concat(["'container_idle:'", "cluster"]) }} as pool,
         x_tenant as tenant,
         sum(effective_cost) as driver_value
-    from container_parts
-    where x_cost_kind = 'variable'
+    from (
+        select charge_date, cluster, x_tenant, effective_cost
+        from container_parts
+        where x_cost_kind = 'variable'
+        union all
+        select charge_date, cluster, tenant as x_tenant, used_cost as effective_cost
+        from gke_workloads
+    ) as used_parts
     group by 1, 2, 3, 4
 
 ),
