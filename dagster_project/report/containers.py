@@ -1,6 +1,6 @@
 """Report section: what each tenant's container jobs cost this month, and the idle capacity
 (docs/container_costs.md). Read from marts.fct_allocation_detail: the used parts of split
-instances (rules container_split:*), the idle pools (container_idle:<cluster>) and job-log
+instances (rules container_split:*), GKE workload rows (tenant_map:k8s_namespace), the idle pools (container_idle:<cluster>) and job-log
 split clusters (cluster:<cluster>)."""
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from dagster_project.report.fmt import esc
 
 JOBS_SQL = """
 select tenant, currency,
-    sum(case when cost_kind = 'variable' and rule_id like 'container_split:%' then allocated_amount else 0 end) as used,
+    sum(case when cost_kind = 'variable' and (rule_id like 'container_split:%' or rule_id = 'tenant_map:k8s_namespace')
+        then allocated_amount else 0 end) as used,
     sum(case when pool like 'container_idle:%' then allocated_amount else 0 end) as idle_share,
     sum(case when pool like 'cluster:%' then allocated_amount else 0 end) as job_log_share
 from marts.fct_allocation_detail
-where billing_month = ? and (rule_id like 'container_split:%' or pool like 'container_idle:%' or pool like 'cluster:%')
+where billing_month = ? and (rule_id like 'container_split:%' or rule_id = 'tenant_map:k8s_namespace' or pool like 'container_idle:%' or pool like 'cluster:%')
 group by 1, 2
 order by 1
 """
