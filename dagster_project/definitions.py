@@ -9,6 +9,7 @@ from dagster_project.assets.pull import pull_assets
 from dagster_project.assets.tei import tei_monte_carlo
 from dagster_project.checks.balance import daily_zero_balance, monthly_zero_balance
 from dagster_project.checks.conservation import per_file_conservation
+from dagster_project.checks.containers import container_split_conservation
 from dagster_project.checks.fx import fx_rates_carried_forward
 from dagster_project.checks.gx_suites import gx_checks
 from dagster_project.checks.late_data import late_data
@@ -28,7 +29,8 @@ defs = dg.Definitions(
     assets=[*pull_assets, fx_ecb_rates, *ingest_assets, finops_dbt_assets, tei_monte_carlo],
     asset_checks=[per_file_conservation, daily_zero_balance, monthly_zero_balance,
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
-                  fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap],
+                  fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap,
+                  container_split_conservation],
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=[landing_files_sensor, run_failure_alert_sensor, publish_after_run_sensor],

@@ -110,6 +110,8 @@ SEMANTIC = {
                                    (lambda d: _json_set(d, "output_tokens", '{"a": 1}'), "output_tokens: 1 value(s) not a valid bigint")]),
     "litellm_spend": ("*.csv", [(lambda d: _csv_set(d, "spend", "1,234"), "spend: 1 value(s) not a valid decimal"),
                                 (lambda d: _csv_set(d, "prompt_tokens", "x"), "prompt_tokens: 1 value(s) not a valid bigint")]),
+    "platform_jobs": ("*.csv", [(lambda d: _csv_set(d, "vcpu", "1,234"), "vcpu: 1 value(s) not valid"),
+                                (lambda d: _csv_set(d, "ended_at", "2026-09-01T00:00:00Z"), "1 job(s) end before they start")]),
     "selfhosted_llm": ("*.jsonl", [(lambda d: _json_set(d, "prompt_tokens", '"abc"'), "prompt_tokens: 1 value(s) not a valid bigint"),
                                    (lambda d: _json_set(d, "completion_tokens", "-3"), "negative token counts")]),
 }

@@ -75,6 +75,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("savings_plan_savings_plan_rate", MONEY),
     ("savings_plan_total_commitment_to_date", MONEY),
     ("savings_plan_used_commitment", MONEY),
+    # split cost allocation data (ECS tasks / EKS pods on EC2; docs/container_costs.md): the
+    # task's rows carry its share of the parent instance's cost, which stays on the parent row
+    ("split_line_item_parent_resource_id", "varchar"),
+    ("split_line_item_split_cost", MONEY),
+    ("split_line_item_unused_cost", MONEY),
+    ("split_line_item_net_split_cost", MONEY),
+    ("split_line_item_net_unused_cost", MONEY),
+    ("split_line_item_split_usage", MONEY),
+    ("split_line_item_split_usage_ratio", MONEY),
+    ("split_line_item_actual_usage", MONEY),
+    ("split_line_item_reserved_usage", MONEY),
     ("resource_tags", "varchar"),
 )
 

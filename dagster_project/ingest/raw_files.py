@@ -139,7 +139,9 @@ def refresh_view(conn, spec: SourceSpec) -> None:
             f"inner join (values {lineage}) as _raw_lineage(_raw_store_file, _file_id, _source_file)\n"
             f"    on _raw_lineage._raw_store_file = _raw_rows._raw_store_file"
         )
-    body = "\nunion all\n".join(branches) if branches else f"select {_typed_nulls(spec)} where false"
+    # by name: a file loaded before a column was added to the projection (the split cost
+    # allocation columns) keeps its stored projection and reads null for the new column
+    body = "\nunion all by name\n".join(branches) if branches else f"select {_typed_nulls(spec)} where false"
     conn.execute(f"create or replace view raw.{spec.raw_table} as\n{body}")
 
 

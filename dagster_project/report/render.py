@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.report import queries as q
+from dagster_project.report.containers import container_jobs
 from dagster_project.report.fmt import esc, fixed, integer, money, percent
 from dagster_project.report.svg import (
     GREY,
@@ -536,6 +537,7 @@ SECTIONS = [
     ("overview", "Overview", overview),
     ("cost-by-tenant", "Cost by tenant over time", cost_by_tenant),
     ("chargeback", "This month's chargeback", chargeback_table),
+    ("containers", "Container jobs and idle capacity", container_jobs),
     ("balance", "Zero balance per day", balance_status),
     ("quality", "Data quality and open alerts", data_quality),
     ("tokens", "Token unit economics", token_economics),

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dagster_project.sample import aws_containers
 from dagster_project.sample.common import TENANT_TAGS
 
 CHUNK_ROWS = 500_000
@@ -148,6 +149,13 @@ SCHEMA = pa.schema(
         ("savings_plan_savings_plan_rate", pa.float64()),
         ("savings_plan_total_commitment_to_date", pa.float64()),
         ("savings_plan_used_commitment", pa.float64()),
+        ("split_line_item_parent_resource_id", pa.string()),
+        ("split_line_item_split_cost", pa.float64()),
+        ("split_line_item_unused_cost", pa.float64()),
+        ("split_line_item_split_usage", pa.float64()),
+        ("split_line_item_split_usage_ratio", pa.float64()),
+        ("split_line_item_actual_usage", pa.float64()),
+        ("split_line_item_reserved_usage", pa.float64()),
         ("resource_tags", TAGS_TYPE),
     ]
 )
@@ -483,6 +491,10 @@ def _special_rows(export: Export, rng, start: dt.date, ndays: int, common: dict)
             pricing_rate_code=f"{gpu_sku}.JRTCKXETXF", pricing_rate_id="9004", product_servicecode="AmazonEC2",
             product_sku=gpu_sku, product_instance_type="g6e.12xlarge", product_product_family="Compute Instance",
             resource_tags=[("user_tenant", "shared"), ("user_app", "llm-serving")]))
+        # ECS and EKS cluster nodes with split cost allocation data, and the shared job cluster
+        if export.currency == "USD":
+            for row in aws_containers.rows(base, day, prefix, acct_id, region, k):
+                out.add(**row)
     last = start + dt.timedelta(days=ndays - 1)
     # Business support: a monthly fee (a common cost).
     support_units = 1_000_000 * 10_000 * k * 100  # 100.000000 x k in 1e-10 units... scaled below

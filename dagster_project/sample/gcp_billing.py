@@ -193,6 +193,18 @@ def _generate_account(out: Path, account: Account, month: str, seed: int, n_rows
             rows.append(row)
             pid = res["project"][0]
             project_net[pid] = project_net.get(pid, 0) + cost_units
+    # a GKE node pool with cost allocation on (USD account): each day's node cost (16 N2 cores)
+    # exported as one row per namespace by requests, the unrequested quarter as kube:unallocated
+    if account.currency == "USD":
+        for d in range(ndays):
+            for namespace, qty in (("ml-research", 1_920_000), ("analytics", 960_000), ("kube:unallocated", 960_000)):
+                node = dict(sku=CATALOG[0], project=account.projects[0], name="gke-batch-pool-1-node-0",
+                            labels=[("goog-k8s-cluster-name", "gke-batch"), ("goog-k8s-node-pool-name", "pool-1"),
+                                    ("k8s-namespace", namespace)])
+                row, cost_units = _row(account, node, month_start + dt.timedelta(days=d), 24, qty)
+                rows.append(row)
+                pid = node["project"][0]
+                project_net[pid] = project_net.get(pid, 0) + cost_units
     # monthly support fee on the first project: a common cost (allocation rule `support`)
     support = dict(sku=SUPPORT, project=account.projects[0], labels=[], name="support")
     row, cost_units = _row(account, support, month_start, 24 * ndays, 10_000)

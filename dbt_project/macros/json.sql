@@ -7,7 +7,12 @@
     json_extract_string({{ json_col }}, '$."{{ key }}"')
 {%- endmacro %}
 {% macro spark__json_get_string(json_col, key) -%}
+    {#- a key like k8s-namespace (GKE cost allocation labels) needs the bracket form -#}
+    {%- if modules.re.match('^[A-Za-z_][A-Za-z0-9_]*$', key) -%}
     get_json_object({{ json_col }}, '$.{{ key }}')
+    {%- else -%}
+    get_json_object({{ json_col }}, '$[\'{{ key }}\']')
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Remove a key prefix (AWS writes user tags as user_<key>) from a JSON object's keys.

@@ -40,15 +40,20 @@ attributed as (
 
     select
         matched.*,
-        coalesce(tag_map.tenant, account_map.tenant) as mapped_tenant,
+        coalesce(tag_map.tenant, namespace_map.tenant, account_map.tenant) as mapped_tenant,
         case
             when tag_map.tenant is not null then 'tenant_map:tag'
+            when namespace_map.tenant is not null then 'tenant_map:k8s_namespace'
             when account_map.tenant is not null then {{ dbt.concat(["'tenant_map:'", "matched.x_account_key_type"]) }}
         end as tenant_map_rule
     from matched
     left join tenant_map as tag_map
         on tag_map.key_type = 'tag'
         and tag_map.key_value = matched.x_tag_tenant
+    -- GKE cost allocation: a workload's namespace (label k8s-namespace)
+    left join tenant_map as namespace_map
+        on namespace_map.key_type = 'k8s_namespace'
+        and namespace_map.key_value = {{ json_get_string('matched.Tags', 'k8s-namespace') }}
     left join tenant_map as account_map
         on account_map.key_type = matched.x_account_key_type
         and account_map.key_value = matched.x_account_key
@@ -73,7 +78,12 @@ final as (
                 then {{ dbt.concat(["'llm_estimate:'", "coalesce(attributed.tenant_map_rule, 'no_rule_unallocated')"]) }}
             else coalesce(allocation_rules.rule_id, attributed.tenant_map_rule, 'no_rule_unallocated')
         end as x_allocation_rule,
-        allocation_rules.pool as x_allocation_pool
+        -- the idle capacity of a cluster is its own pool, split by the use of that cluster
+        case
+            when allocation_rules.pool = 'container_idle'
+                then {{ dbt.concat(["'container_idle:'", "coalesce(" ~ json_get_string('attributed.Tags', 'goog-k8s-cluster-name') ~ ", '(no cluster)')"]) }}
+            else allocation_rules.pool
+        end as x_allocation_pool
     from attributed
     left join allocation_rules
         on attributed.matched_rule_id = allocation_rules.rule_id

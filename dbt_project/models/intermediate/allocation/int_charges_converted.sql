@@ -3,7 +3,9 @@
     so converting the sum is exact and spares a multiplication per row). The rate is the ECB
     cross rate valid on the day (int_fx_rates_ranged: the last rate published on or before
     it); the rate and its reference date stay on every row. A currency or day without any
-    rate stops the build with a message naming both (the ingest quarantines such files first). -#}
+    rate stops the build with a message naming both (the ingest quarantines such files first).
+    EC2 instances split by split cost allocation data enter as their parts (used per tenant, idle
+    as a common pool; int_container_instances_split), not as their own rows. -#}
 with
 
 charges as (
@@ -15,6 +17,23 @@ charges as (
 llm_bill_parts as (
 
     select * from {{ ref('int_llm_bills_split') }}
+
+),
+
+container_parts as (
+
+    select * from {{ ref('int_container_instances_split') }}
+
+),
+
+-- instances split by split cost allocation data: their parts stand in for their own rows
+container_parents as (
+
+    select distinct
+        x_file_id,
+        parent_resource_id,
+        charge_period_start
+    from container_parts
 
 ),
 
@@ -39,18 +58,24 @@ reporting_rates as (
 dated as (
 
     select
-        x_file_id,
-        x_source,
-        x_tenant,
-        x_cost_kind,
-        x_allocation_rule,
-        x_allocation_pool,
-        BillingCurrency as billing_currency,
-        cast(ChargePeriodStart as date) as charge_date,
-        sum(EffectiveCost) as effective_cost,
+        charges.x_file_id,
+        charges.x_source,
+        charges.x_tenant,
+        charges.x_cost_kind,
+        charges.x_allocation_rule,
+        charges.x_allocation_pool,
+        charges.BillingCurrency as billing_currency,
+        cast(charges.ChargePeriodStart as date) as charge_date,
+        sum(charges.EffectiveCost) as effective_cost,
         count(*) as charges
     from charges
-    where coalesce(x_line_item_type, '') <> 'BilledTokenCost'
+    left join container_parents
+        on charges.x_file_id = container_parents.x_file_id
+        and charges.ResourceId = container_parents.parent_resource_id
+        and charges.ChargePeriodStart = container_parents.charge_period_start
+        and charges.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+    where coalesce(charges.x_line_item_type, '') <> 'BilledTokenCost'
+        and container_parents.x_file_id is null
     group by 1, 2, 3, 4, 5, 6, 7, 8
 
     union all
@@ -67,6 +92,22 @@ dated as (
         sum(effective_cost) as effective_cost,
         sum(cost_lines) as charges
     from llm_bill_parts
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+
+    union all
+
+    select
+        x_file_id,
+        x_source,
+        x_tenant,
+        x_cost_kind,
+        x_allocation_rule,
+        x_allocation_pool,
+        billing_currency,
+        charge_date,
+        sum(effective_cost) as effective_cost,
+        sum(charges) as charges
+    from container_parts
     group by 1, 2, 3, 4, 5, 6, 7, 8
 
 ),

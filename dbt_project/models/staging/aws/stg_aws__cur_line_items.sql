@@ -56,6 +56,18 @@ renamed as (
         cast(savings_plan_total_commitment_to_date as {{ money_type() }}) as savings_plan_total_commitment_to_date,
         cast(savings_plan_used_commitment as {{ money_type() }}) as savings_plan_used_commitment,
 
+        -- split cost allocation data (ECS tasks / EKS pods): a share of the parent instance's
+        -- cost, which stays on the parent's own row (docs/container_costs.md)
+        nullif(split_line_item_parent_resource_id, '') as split_parent_resource_id,
+        cast(split_line_item_split_cost as {{ money_type() }}) as split_cost,
+        cast(split_line_item_unused_cost as {{ money_type() }}) as split_unused_cost,
+        cast(split_line_item_net_split_cost as {{ money_type() }}) as split_net_split_cost,
+        cast(split_line_item_net_unused_cost as {{ money_type() }}) as split_net_unused_cost,
+        cast(split_line_item_split_usage as {{ quantity_type() }}) as split_usage,
+        cast(split_line_item_split_usage_ratio as {{ quantity_type() }}) as split_usage_ratio,
+        cast(split_line_item_actual_usage as {{ quantity_type() }}) as split_actual_usage,
+        cast(split_line_item_reserved_usage as {{ quantity_type() }}) as split_reserved_usage,
+
         -- timestamps (UTC)
         cast(line_item_usage_start_date as {{ timestamp_type() }}) as usage_start_at,
         cast(line_item_usage_end_date as {{ timestamp_type() }}) as usage_end_at,

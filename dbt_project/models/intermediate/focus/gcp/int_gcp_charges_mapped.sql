@@ -135,7 +135,8 @@ final as (
 
     select
         *,
-        {{ json_get_string('Tags', 'tenant') }} as x_tag_tenant
+        -- a GKE workload's tenant label arrives as k8s-label/tenant (GKE cost allocation)
+        coalesce({{ json_get_string('Tags', 'tenant') }}, {{ json_get_string('Tags', 'k8s-label/tenant') }}) as x_tag_tenant
     from mapped
 
 )
