@@ -97,6 +97,30 @@ def test_chargeback_to_the_cent(run):
     assert totals == {"payments": D("1.32"), "search": D("0.45"), "analytics": D("10.00")}
 
 
+def test_instance_parts_are_focus_1_3_allocated_rows(run):
+    # the 0.768 instance hour: used parts 0.384 (payments) and 0.192 (search) as they are, the idle
+    # 0.192 again by the idle pool's used share 2 : 1 -> 0.128 / 0.064; 0.384 + 0.192 + 0.128 + 0.064
+    # = 0.768. Chargeback: each part is the whole of its cell (0.39, 0.19, 0.13, 0.06 above)
+    rows = query(run["warehouse"], f"""
+        select x_tenant, x_cost_kind, AllocatedMethodId, x_allocation_pool, EffectiveCost, BilledCost,
+               x_chargeback_amount, AllocatedResourceId
+        from marts.focus_costs_allocated where ResourceId = '{INSTANCE}' order by x_cost_kind desc, x_tenant""")
+    assert rows == [
+        ("payments", "variable", "container_split:tag", None, D("0.384"), D("0.384"), D("0.39"), "tenant/payments"),
+        ("search", "variable", "container_split:tag", None, D("0.192"), D("0.192"), D("0.19"), "tenant/search"),
+        ("payments", "common", "container_idle", "container_idle:batch", D("0.128"), D("0.128"), D("0.13"), "tenant/payments"),
+        ("search", "common", "container_idle", "container_idle:batch", D("0.064"), D("0.064"), D("0.06"), "tenant/search"),
+    ]
+    details = query(run["warehouse"], f"""
+        select AllocatedMethodDetails from marts.focus_costs_allocated
+        where ResourceId = '{INSTANCE}' and x_tenant = 'payments' order by x_cost_kind desc""")
+    used, idle = (json.loads(r[0]) for r in details)
+    # payments' used part is half the instance by split cost weights 0.384 : 0.192 : 0.192
+    assert used["Elements"][0]["AllocatedRatio"] == 0.5 and used["Elements"][0]["UsageUnit"] == "container_split_cost"
+    assert idle["x_Pool"] == "container_idle:batch" and idle["Elements"][0]["UsageUnit"] == "container_used_share"
+    assert scalar(run["warehouse"], "select sum(x_chargeback_amount) from marts.focus_costs_allocated") == D("11.77")
+
+
 def test_day_balances_to_zero(run):
     assert query(run["warehouse"], "select platform_cost, charged_back, balance from marts.fct_platform_balance_daily") == [
         (D("11.77"), D("11.77"), D("0"))]

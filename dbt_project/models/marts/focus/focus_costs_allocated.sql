@@ -3,7 +3,10 @@
     carry the FOCUS 1.3 Allocated* columns: the rule as AllocatedMethodId, the driver, its value
     and the share in AllocatedMethodDetails, the tenant as AllocatedResourceId/Name and as the
     AllocatedTags key `finops/tenant`; ResourceId, Tags and every other column stay the origin
-    charge's. A variable charge is one unsplit row with Allocated* null (FOCUS: null when not
+    charge's. An EC2 instance split by split cost allocation data gives each tenant a used part
+    (variable, AllocatedMethodId its container_split rule) and a share of the instance's idle
+    part (common, the container_idle pool's rule; its AllocatedRatio is the share of the idle
+    part). A variable charge is one unsplit row with Allocated* null (FOCUS: null when not
     from a split cost allocation). EffectiveCost and BilledCost of a charge's parts sum to the
     charge exactly; the other metric columns are the origin charge's (do not sum them over parts).
     x_chargeback_amount is each part's share of its fct_allocation_detail cell (day, tenant,
@@ -49,8 +52,8 @@ keyed as (
 
     select
         parts.*,
-        case when parts.x_cost_kind = 'common' then 'common' else 'variable' end as cell_kind,
-        case when parts.x_cost_kind = 'common' then parts.x_allocation_pool else parts.x_part_tenant end as cell_key,
+        case when parts.x_part_cost_kind = 'common' then 'common' else 'variable' end as cell_kind,
+        case when parts.x_part_cost_kind = 'common' then parts.x_part_pool else parts.x_part_tenant end as cell_key,
         cast(parts.x_part_effective_cost * fx_rates.fx_rate as {{ money_type() }})
             * cast(power(10, reporting.minor_unit) as decimal(38, 0)) as reporting_scaled,
         reporting.minor_unit as reporting_minor_unit
@@ -126,9 +129,9 @@ final as (
         {%- endfor %}
         x_charge_id,
         x_part_tenant as x_tenant,
-        x_cost_kind,
+        x_part_cost_kind as x_cost_kind,
         x_part_rule as x_allocation_rule,
-        x_allocation_pool,
+        x_part_pool as x_allocation_pool,
         x_part_driver as x_allocation_driver,
         x_is_split,
         charge_date as x_charge_date,
