@@ -47,14 +47,13 @@
     Built by concatenation so it runs on every engine; ids are provider ids (ARNs, resource
     paths) without quotes or backslashes. Null for charges no commitment covered. -#}
 {% macro focus_contract_applied() -%}
-    {%- set text = dbt.type_string() -%}
     case when CommitmentDiscountId is not null and CommitmentDiscountStatus is not null then
         {{ dbt.concat([
             "'{\"Elements\":[{\"ContractId\":\"'", "CommitmentDiscountId",
             "'\",\"ContractCommitmentId\":\"'", "CommitmentDiscountId",
-            "'\",\"ContractCommitmentAppliedCost\":'", "cast(EffectiveCost as " ~ text ~ ")",
+            "'\",\"ContractCommitmentAppliedCost\":'", decimal_text("EffectiveCost"),
             "case when CommitmentDiscountQuantity is not null and CommitmentDiscountUnit is not null then "
-                ~ dbt.concat(["',\"ContractCommitmentAppliedQuantity\":'", "cast(CommitmentDiscountQuantity as " ~ text ~ ")",
+                ~ dbt.concat(["',\"ContractCommitmentAppliedQuantity\":'", decimal_text("CommitmentDiscountQuantity"),
                     "',\"ContractCommitmentAppliedUnit\":\"'", "CommitmentDiscountUnit", "'\"'"])
                 ~ " else '' end",
             "'}]}'"]) }}
@@ -66,13 +65,12 @@
     charge went to `unallocated` for want of a driver), the driver as UsageUnit and the tenant's
     driver value that day as UsageQuantity, plus the rule and pool as x_ keys. -#}
 {% macro focus_allocated_method_details() -%}
-    {%- set text = dbt.type_string() -%}
     {%- set ratio = "case when x_part_weight_total > 0 then cast(cast(" ~ integer_divide('x_part_weight * 10000000000', 'x_part_weight_total')
         ~ " as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as decimal(38, 10)) else cast(1 as decimal(38, 10)) end" -%}
     {{ dbt.concat([
-        "'{\"Elements\":[{\"AllocatedRatio\":'", "cast(" ~ ratio ~ " as " ~ text ~ ")",
+        "'{\"Elements\":[{\"AllocatedRatio\":'", decimal_text(ratio),
         "',\"UsageUnit\":\"'", "x_part_driver", "'\"'",
-        "case when x_part_driver_value is not null then " ~ dbt.concat(["',\"UsageQuantity\":'", "cast(x_part_driver_value as " ~ text ~ ")"]) ~ " else '' end",
+        "case when x_part_driver_value is not null then " ~ dbt.concat(["',\"UsageQuantity\":'", decimal_text("x_part_driver_value")]) ~ " else '' end",
         "'}],\"x_Rule\":\"'", "x_part_rule", "'\"'",
         "case when x_allocation_pool is not null then " ~ dbt.concat(["',\"x_Pool\":\"'", "x_allocation_pool", "'\"'"]) ~ " else '' end",
         "'}'"]) }}

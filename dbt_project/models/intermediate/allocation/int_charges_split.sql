@@ -10,6 +10,9 @@
     EffectiveCost and BilledCost are split apart, each by largest remainder in the billing
     currency's minor units (a charge with sub-minor-unit digits in units of 1e-10), so each
     column's parts sum to the charge exactly. -#}
+{%- set charge_order_columns = ['ChargePeriodStart', 'ChargePeriodEnd', 'ResourceId', 'SkuPriceId', 'SkuId', 'ChargeDescription', 'x_line_item_type', 'Tags', 'ChargeCategory', 'SubAccountId', 'CommitmentDiscountId', 'ConsumedQuantity', 'ListCost', 'EffectiveCost', 'BilledCost'] -%}
+{%- set charge_order = [] -%}
+{%- for column in charge_order_columns -%}{%- do charge_order.append('charges.' ~ column ~ ' nulls last') -%}{%- endfor -%}
 with
 
 charges as (
@@ -47,8 +50,9 @@ numbered as (
     select
         charges.*,
         cast(charges.ChargePeriodStart as date) as charge_date,
-        -- a charge's place in its file; rows equal in every ordering column are interchangeable
-        {{ dbt.concat(["charges.x_file_id", "'#'", "cast(row_number() over (partition by charges.x_file_id order by charges.ChargePeriodStart, charges.ChargePeriodEnd, charges.ResourceId, charges.SkuPriceId, charges.SkuId, charges.ChargeDescription, charges.x_line_item_type, charges.Tags, charges.EffectiveCost, charges.BilledCost) as " ~ dbt.type_string() ~ ")"]) }}
+        -- a charge's place in its file; rows equal in every ordering column are interchangeable.
+        -- nulls last spelled out: DuckDB and Spark sort nulls to opposite ends by default
+        {{ dbt.concat(["charges.x_file_id", "'#'", "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as " ~ dbt.type_string() ~ ")"]) }}
             as x_charge_id
     from charges
 
