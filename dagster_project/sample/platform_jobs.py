@@ -27,14 +27,14 @@ def _jobs(month: str, seed: int) -> list[dict]:
     days = calendar.monthrange(year, mon)[1]
     jobs = []
     for d in range(days):
-        day = dt.datetime(year, mon, d + 1, tzinfo=dt.timezone.utc)
+        day = dt.datetime(year, mon, d + 1, tzinfo=dt.UTC)
         for t, tenant in enumerate(TENANT_TAGS[:4]):
             for j in range(int(rng.integers(1, 4))):
                 start = day + dt.timedelta(minutes=int(rng.integers(0, 24 * 60)))
                 minutes = int(rng.integers(5, 180))
                 end = start + dt.timedelta(minutes=minutes)
                 if end.month != mon:  # keep the month's log within the month
-                    end = dt.datetime(year, mon, days, 23, 59, 59, tzinfo=dt.timezone.utc)
+                    end = dt.datetime(year, mon, days, 23, 59, 59, tzinfo=dt.UTC)
                 jobs.append(dict(job_id=f"job-{month}-{d:02d}-{t}-{j}", tenant=tenant, cluster=CLUSTER,
                                  started_at=f"{start:%Y-%m-%dT%H:%M:%SZ}", ended_at=f"{end:%Y-%m-%dT%H:%M:%SZ}",
                                  vcpu=str(int(rng.choice([1, 2, 4, 8]))), memory_gb=str(int(rng.choice([2, 4, 8, 16, 32])))))

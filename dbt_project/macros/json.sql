@@ -72,7 +72,7 @@
         "',\"UsageUnit\":\"'", "x_part_driver", "'\"'",
         "case when x_part_driver_value is not null then " ~ dbt.concat(["',\"UsageQuantity\":'", decimal_text("x_part_driver_value")]) ~ " else '' end",
         "'}],\"x_Rule\":\"'", "x_part_rule", "'\"'",
-        "case when x_allocation_pool is not null then " ~ dbt.concat(["',\"x_Pool\":\"'", "x_allocation_pool", "'\"'"]) ~ " else '' end",
+        "case when x_part_pool is not null then " ~ dbt.concat(["',\"x_Pool\":\"'", "x_part_pool", "'\"'"]) ~ " else '' end",
         "'}'"]) }}
 {%- endmacro %}
 
