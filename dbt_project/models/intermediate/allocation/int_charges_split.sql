@@ -81,6 +81,13 @@ container_shares as (
 
 ),
 
+container_charges as (
+
+    select distinct x_charge_id
+    from container_shares
+
+),
+
 common_shares as (
 
     select
@@ -99,8 +106,11 @@ common_shares as (
         and pool_splits.charge_date = numbered.charge_date
         and pool_splits.pool = numbered.x_allocation_pool
         and pool_splits.rule_id = numbered.x_allocation_rule
-    -- an instance's parts stand in for its own pool (int_charges_converted does the same)
-    where numbered.x_charge_id not in (select x_charge_id from container_shares)
+    -- an instance's parts stand in for its own pool (int_charges_converted does the same);
+    -- anti joins, not `not in`: Spark plans a null-aware `not in` as a nested loop
+    left join container_charges
+        on numbered.x_charge_id = container_charges.x_charge_id
+    where container_charges.x_charge_id is null
 
 ),
 
@@ -135,6 +145,13 @@ shares as (
 
 ),
 
+shared_charges as (
+
+    select distinct x_charge_id
+    from shares
+
+),
+
 split_charges as (
 
     select
@@ -153,9 +170,10 @@ split_charges as (
         numbered.EffectiveCost,
         numbered.BilledCost
     from numbered
+    inner join shared_charges
+        on numbered.x_charge_id = shared_charges.x_charge_id
     left join currencies
         on numbered.BillingCurrency = currencies.currency
-    where numbered.x_charge_id in (select x_charge_id from shares)
 
 ),
 
@@ -351,20 +369,22 @@ idle_split_parts as (
 whole_parts as (
 
     select
-        x_charge_id,
-        x_tenant as tenant,
-        x_allocation_rule as rule_id,
+        numbered.x_charge_id,
+        numbered.x_tenant as tenant,
+        numbered.x_allocation_rule as rule_id,
         'direct' as driver,
         cast(null as {{ money_type() }}) as driver_value,
         cast(1 as {{ wide_integer_type() }}) as weight,
         cast(1 as {{ wide_integer_type() }}) as weight_total,
-        EffectiveCost as effective_cost,
-        BilledCost as billed_cost,
+        numbered.EffectiveCost as effective_cost,
+        numbered.BilledCost as billed_cost,
         false as is_split,
-        x_cost_kind as cost_kind,
-        x_allocation_pool as pool
+        numbered.x_cost_kind as cost_kind,
+        numbered.x_allocation_pool as pool
     from numbered
-    where x_charge_id not in (select x_charge_id from shares)
+    left join shared_charges
+        on numbered.x_charge_id = shared_charges.x_charge_id
+    where shared_charges.x_charge_id is null
 
 ),
 
