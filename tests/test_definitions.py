@@ -25,6 +25,7 @@ def current() -> dict:
         "jobs": sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")),
         "schedules": sorted(s.name for s in defs.schedules),
         "sensors": sorted(s.name for s in defs.sensors),
+        "groups": sorted({graph.get(k).group_name for k in graph.get_all_asset_keys()} - {None}),
     }
 
 
@@ -47,3 +48,18 @@ def test_the_snapshot_is_not_trivial():
     assert len(expected["assets"]) >= 70 and "marts/focus_costs" in expected["assets"]
     assert "marts/fct_platform_balance_daily:daily_zero_balance" in expected["python_checks"]
     assert expected["jobs"] == ["nightly_job"] and expected["schedules"] == ["nightly_schedule"]
+
+
+def test_groups_are_areas():
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    group = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {name: group[name] for name in (
+        "marts/focus_costs", "intermediate/int_charges_converted", "marts/fct_chargeback_daily",
+        "marts/fct_platform_balance_daily", "marts/fct_token_usage_daily", "marts/tei_summary",
+        "marts/tei_monte_carlo", "staging/stg_aws__cur_line_items")} == {
+        "marts/focus_costs": "focus", "intermediate/int_charges_converted": "allocation",
+        "marts/fct_chargeback_daily": "allocation", "marts/fct_platform_balance_daily": "reconciliation",
+        "marts/fct_token_usage_daily": "tokens", "marts/tei_summary": "tei", "marts/tei_monte_carlo": "tei",
+        "staging/stg_aws__cur_line_items": "staging"}

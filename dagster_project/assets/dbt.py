@@ -25,7 +25,7 @@ PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class FinopsTranslator(DagsterDbtTranslator):
-    """Asset keys are <schema>/<name> (marts/focus_costs), groups follow the dbt folder."""
+    """Asset keys are <schema>/<name> (marts/focus_costs), groups are the dbt folder's area."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -34,9 +34,13 @@ class FinopsTranslator(DagsterDbtTranslator):
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        # groups are the areas a user thinks in (focus, allocation, reconciliation, tokens, tei),
+        # the folder under intermediate/ or marts/; staging and seeds keep one group each
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
+        if len(fqn) > 3 and fqn[1] in ("intermediate", "marts"):
+            return fqn[2]
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 

@@ -12,7 +12,7 @@ TEI_MONTE_CARLO_KEY = dg.AssetKey(["marts", "tei_monte_carlo"])
 
 @dg.asset(
     key=TEI_MONTE_CARLO_KEY,
-    group_name="marts",
+    group_name="tei",
     description="Per TEI analysis: NPV mean, p10/p50/p90 and the probability that NPV < 0 over "
     f"{montecarlo.DEFAULT_TRIALS:,} trials (seed {montecarlo.DEFAULT_SEED}), each line's present value "
     "drawn from its triangular low/likely/high multipliers (seed tei_lines). Same seed, same table.",

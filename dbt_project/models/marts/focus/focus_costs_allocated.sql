@@ -48,10 +48,16 @@ fx_rates as (
 
 ),
 
+-- the chargeback windows run on a narrow projection (a part's key and amount) and join back:
+-- sorting the ~80 FOCUS columns along with them took most of this model's time
 keyed as (
 
     select
-        parts.*,
+        parts.x_charge_id,
+        parts.x_part_tenant,
+        parts.x_part_cost_kind,
+        parts.x_part_rule,
+        parts.charge_date,
         case when parts.x_part_cost_kind = 'common' then 'common' else 'variable' end as cell_kind,
         case when parts.x_part_cost_kind = 'common' then parts.x_part_pool else parts.x_part_tenant end as cell_key,
         cast(parts.x_part_effective_cost * fx_rates.fx_rate as {{ money_type() }})
@@ -85,7 +91,10 @@ cumulated as (
 distributed as (
 
     select
-        cumulated.*,
+        cumulated.x_charge_id,
+        cumulated.x_part_tenant,
+        cumulated.x_part_cost_kind,
+        cumulated.reporting_minor_unit,
         -- telescoping: the parts' rounded running sums differ by whole units and end at the
         -- cell's rounded exact sum; the last part takes what largest remainder moved the cell by
         round(cumulative_scaled, 0) - round(cumulative_scaled - reporting_scaled, 0)
@@ -102,6 +111,20 @@ distributed as (
         and cumulated.cell_kind = allocation_detail.cost_kind
         and cumulated.cell_key = coalesce(allocation_detail.pool, allocation_detail.tenant)
         and cumulated.x_part_rule = allocation_detail.rule_id
+
+),
+
+parts_distributed as (
+
+    select
+        parts.*,
+        distributed.reporting_minor_unit,
+        distributed.chargeback_units
+    from parts
+    inner join distributed
+        on parts.x_charge_id = distributed.x_charge_id
+        and parts.x_part_tenant = distributed.x_part_tenant
+        and parts.x_part_cost_kind = distributed.x_part_cost_kind
 
 ),
 
@@ -142,7 +165,7 @@ final as (
         x_source_file,
         x_file_id,
         x_line_item_type
-    from distributed
+    from parts_distributed
 
 )
 
