@@ -16,7 +16,7 @@ from tests.helpers import BIN, REPO, query
 
 def _build_focus_costs(warehouse: Path, target: Path) -> None:
     proc = subprocess.run(
-        [str(BIN / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(target), "--select", "focus_costs"],
+        [str(BIN / "dbt"), "run", "--profiles-dir", ".", "--target-path", str(target), "--select", "int_charges_shaped"],
         cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
         env={**os.environ, "FINOPS_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"},
         check=False,
@@ -28,14 +28,17 @@ def _files(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
 
 
-def test_focus_costs_is_a_view_over_its_file_and_old_files_go_two_builds_later(demo, tmp_path):
+def test_focus_costs_reads_the_charges_file_and_old_files_go_two_builds_later(demo, tmp_path):
     original = demo["warehouse"]
     expected = query(original, "select count(*), sum(BilledCost), sum(EffectiveCost) from marts.focus_costs")[0]
     assert expected[0] > 0
-    # the demo's own build: a view reading one file of its warehouse folder
-    assert query(original, "select table_type from information_schema.tables "
-                           "where table_schema = 'marts' and table_name = 'focus_costs'") == [("VIEW",)]
-    assert [p.name.startswith("marts.focus_costs.") for p in (original.parent / "finops.model_files").iterdir()].count(True) == 1
+    # the demo's own build: the mart a view over int_charges_shaped, a view reading one file of
+    # its warehouse folder
+    assert query(original, "select table_schema, table_type from information_schema.tables "
+                           "where table_name in ('focus_costs', 'int_charges_shaped') order by 1") == [
+        ("intermediate", "VIEW"), ("marts", "VIEW")]
+    assert [p.name.startswith("intermediate.int_charges_shaped.")
+            for p in (original.parent / "finops.model_files").iterdir()].count(True) == 1
 
     warehouse = tmp_path / "w" / "finops.duckdb"
     warehouse.parent.mkdir()
@@ -49,7 +52,7 @@ def test_focus_costs_is_a_view_over_its_file_and_old_files_go_two_builds_later(d
         _build_focus_costs(warehouse, tmp_path / f"t{n}")
         if n == 1:
             # a file no build points at (a build killed while writing)
-            (folder / "marts.focus_costs.killed-build.parquet").write_bytes(b"PAR1")
+            (folder / "intermediate.int_charges_shaped.killed-build.parquet").write_bytes(b"PAR1")
         with duckdb.connect(str(warehouse)) as conn:
             now = model_files.referenced(conn)
             assert len(now) == 1 and now != before
@@ -60,4 +63,4 @@ def test_focus_costs_is_a_view_over_its_file_and_old_files_go_two_builds_later(d
 
     # the current file and the one before it stay; the first generation and the stray file go
     assert _files(folder) == {generations[1], generations[2]}
-    assert all(name.startswith("marts.focus_costs.") and name.endswith(".parquet") for name in generations)
+    assert all(name.startswith("intermediate.int_charges_shaped.") and name.endswith(".parquet") for name in generations)

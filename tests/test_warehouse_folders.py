@@ -45,10 +45,10 @@ def test_two_warehouses_in_one_folder_keep_their_own_files_and_heal(tmp_path):
     assert {p.name for p in runs.iterdir() if p.is_dir()} >= {"w1.raw_files", "w1.model_files", "w12.raw_files", "w12.model_files"}
     assert not (runs / "raw_files").exists() and not (runs / "model_files").exists()
 
-    # damage: w1's stored raw copy and its focus_costs model file are deleted
+    # damage: w1's stored raw copy and its charges model file (marts.focus_costs reads it) are deleted
     for p in (runs / "w1.raw_files" / "aws_cur").iterdir():
         p.unlink()
-    for p in (runs / "w1.model_files").glob("marts.focus_costs.*.parquet"):
+    for p in (runs / "w1.model_files").glob("intermediate.int_charges_shaped.*.parquet"):
         p.unlink()
     out = run_pipeline(land1, w1).stdout
     assert "the raw store's copy of aws_cur/cur/data/BILLING_PERIOD=2026-10/part-0.csv is missing" in out

@@ -38,7 +38,7 @@ jobs as (
 
 charges as (
 
-    select * from {{ ref('focus_costs') }}
+    select * from {{ ref('int_charges_shaped') }}
 
 ),
 

@@ -50,10 +50,14 @@ attributed as (
     left join tenant_map as tag_map
         on tag_map.key_type = 'tag'
         and tag_map.key_value = matched.x_tag_tenant
-    -- GKE cost allocation: a workload's namespace (label k8s-namespace)
+    -- a workload's namespace: GKE cost allocation's label k8s-namespace, or the tag of an EKS
+    -- pod's split cost row (no cost of its own, but its tenant is the one its part goes to)
     left join tenant_map as namespace_map
         on namespace_map.key_type = 'k8s_namespace'
-        and namespace_map.key_value = {{ json_get_string('matched.Tags', 'k8s-namespace') }}
+        and namespace_map.key_value = coalesce(
+            {{ json_get_string('matched.Tags', 'k8s-namespace') }},
+            {{ json_get_string('matched.Tags', 'aws_eks_namespace') }}
+        )
     left join tenant_map as account_map
         on account_map.key_type = matched.x_account_key_type
         and account_map.key_value = matched.x_account_key

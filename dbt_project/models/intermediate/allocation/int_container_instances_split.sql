@@ -13,7 +13,7 @@ with
 
 charges as (
 
-    select * from {{ ref('focus_costs') }}
+    select * from {{ ref('int_charges_shaped') }}
 
 ),
 
