@@ -72,7 +72,8 @@ charge_numbers as (
 numbered as (
 
     select
-        charges_scanned.* exclude (scan_row),
+        -- scan_row stays on (listing the ~80 columns to drop it would repeat focus_columns())
+        charges_scanned.*,
         cast(charges_scanned.ChargePeriodStart as date) as charge_date,
         charge_numbers.x_charge_id
     from charges_scanned
