@@ -59,6 +59,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("cost_at_list", MONEY),
     ("transaction_type", "varchar"),
     ("seller_name", "varchar"),
+    ("subscription_instance_id", "varchar"),
     ("credit_id", "varchar"),
     ("credit_name", "varchar"),
     ("credit_full_name", "varchar"),
@@ -104,6 +105,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "cost_at_list": ("cost_at_list", "$"),
     "transaction_type": ("transaction_type", "$"),
     "seller_name": ("seller_name", "$"),
+    # the commitment (CUD) a fee or covered usage row belongs to, in exports of the new
+    # spend-based CUD data model; absent from older exports (read as null)
+    "subscription_instance_id": ("subscription", "$.instance_id"),
 }
 CREDIT_FIELDS = {"credit_id": "$.id", "credit_name": "$.name", "credit_full_name": "$.full_name", "credit_type": "$.type", "credit_amount": "$.amount"}
 # Money of the export row itself: on credit rows these are null, so no amount is counted twice.

@@ -151,7 +151,9 @@ def _credit(kind: str, units: int, n: int) -> dict:
         "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE": ("Committed use discount: dollar based", "Spend-based CUD: Cloud Run"),
     }
     name, full = names[kind]
-    return {"name": name, "amount": _money(units), "full_name": full, "id": f"{kind.lower()}-{n:06d}", "type": kind}
+    # a CUD credit names its commitment, the same on every row it covers; other credits are one-offs
+    cid = "cloud-run-spend-cud" if kind.startswith("COMMITTED_USAGE_DISCOUNT") else f"{kind.lower()}-{n:06d}"
+    return {"name": name, "amount": _money(units), "full_name": full, "id": cid, "type": kind}
 
 
 def _generate_account(out: Path, account: Account, month: str, seed: int, n_rows: int) -> Path:

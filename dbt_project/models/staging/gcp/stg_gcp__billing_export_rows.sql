@@ -24,6 +24,7 @@ renamed as (
         nullif(resource_name, '') as resource_name,
         nullif(resource_global_name, '') as resource_global_name,
         nullif(credit_id, '') as credit_id,
+        nullif(subscription_instance_id, '') as subscription_instance_id,
 
         -- strings
         invoice_month,
