@@ -290,7 +290,7 @@ def test_annualized_actuals_take_the_latest_full_month(cons):
         cons["base"]
         .execute(
             "select line_id, source_model, actuals_month, monthly_amount, annualized_amount"
-            " from intermediate.int_tei_actuals_annualized where analysis_id = ?",
+            " from marts.fct_tei_actuals_annualized where analysis_id = ?",
             [ROLLOUT],
         )
         .fetchall()
@@ -311,7 +311,7 @@ def test_best_alternative_per_model(cons):
     rows = (
         cons["base"]
         .execute(
-            "select provider, model, alternative_model, monthly_saving from intermediate.int_tei_model_switches_chosen"
+            "select provider, model, alternative_model, monthly_saving from marts.fct_tei_model_switches_chosen"
             " where analysis_id = ?",
             [ROLLOUT],
         )
@@ -370,7 +370,7 @@ def test_doubled_costs_double_the_cost_lines(cons):
 def test_empty_or_missing_marts_give_zero_actuals(cons):
     con = cons["empty"]
     rows = con.execute(
-        "select line_id, actuals_month, annualized_amount from intermediate.int_tei_actuals_annualized"
+        "select line_id, actuals_month, annualized_amount from marts.fct_tei_actuals_annualized"
         " where analysis_id = ?",
         [ROLLOUT],
     ).fetchall()

@@ -104,8 +104,9 @@
     non-negative integer weights, largest remainder. Inputs: pools(pool_key, amount_units),
     drivers(pool_key, tenant, weight). A pool whose weights are all zero goes whole to the
     `unallocated` tenant (callers apply a rule's fallback driver first). Output: pool_key,
-    tenant, weight, weight_total, allocated_units. -#}
-{% macro split_pool_by_driver(pools, drivers) %}
+    tenant, weight, weight_total, allocated_units, then the `carry` columns of the drivers
+    row of the part's pool and tenant (null on a pool's undriven `unallocated` part). -#}
+{% macro split_pool_by_driver(pools, drivers, carry=[]) %}
     with
 
     pools_in as (
@@ -203,10 +204,55 @@
 
     )
 
+    {%- if carry %}
+    ,
+
+    parts as (
+
+        select * from allocated
+        union all
+        select * from without_driver
+
+    )
+
+    select
+        parts.*
+        {%- for column in carry %},
+        drivers_carried.{{ column }}
+        {%- endfor %}
+    from parts
+    left join {{ drivers }} as drivers_carried
+        on parts.pool_key = drivers_carried.pool_key
+        and parts.tenant = drivers_carried.tenant
+    {%- else %}
+
     select * from allocated
     union all
     select * from without_driver
+    {%- endif %}
 {% endmacro %}
+
+{#- Integer units back to money: units x 10^-scale, exactly (scale: a number, or a column
+    such as a currency's minor_unit). -#}
+{% macro units_to_money(units, scale=10) -%}
+    {%- if scale is number -%}
+        {%- set unit = "cast(" ~ ("1" if scale == 0 else "0." ~ ("0" * (scale - 1)) ~ "1") ~ " as decimal(38, " ~ scale ~ "))" -%}
+    {%- else -%}
+        {%- set unit = "cast(power(10, -" ~ scale ~ ") as " ~ money_type() ~ ")" -%}
+    {%- endif -%}
+    cast(cast({{ units }} as decimal(38, 0)) * {{ unit }} as {{ money_type() }})
+{%- endmacro %}
+
+{#- weight / weight_total for reading, truncated to 10 decimals by integer arithmetic (no
+    float); 1 when weight_total is 0 (a pool without drivers goes whole to one part). The
+    allocation itself is exact integer arithmetic on the weights. -#}
+{% macro weight_share(weight, weight_total) -%}
+    case
+        when {{ weight_total }} > 0
+            then cast(cast({{ integer_divide(weight ~ ' * 10000000000', weight_total) }} as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as decimal(38, 10))
+        else 1
+    end
+{%- endmacro %}
 
 {#- The rate converting a currency to the reporting currency, from the USD per unit of each
     (int_fx_rates_ranged): both are cross rates via EUR at 12 decimals; the quotient is kept

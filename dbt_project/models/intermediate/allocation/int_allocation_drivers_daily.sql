@@ -121,25 +121,20 @@ platform_pool as (
 
 job_requests as (
 
+    {% for driver, measure in [('job_vcpu_seconds', 'vcpu_seconds'), ('job_memory_gb_seconds', 'memory_gb_seconds')] -%}
     select
         usage_date as charge_date,
-        'job_vcpu_seconds' as driver,
+        '{{ driver }}' as driver,
         {{ dbt.concat(["'cluster:'", "cluster"]) }} as pool,
         tenant,
-        cast(sum(vcpu_seconds) as {{ money_type() }}) as driver_value
+        cast(sum({{ measure }}) as {{ money_type() }}) as driver_value
     from jobs
     group by 1, 2, 3, 4
-
+    {% if not loop.last %}
     union all
 
-    select
-        usage_date as charge_date,
-        'job_memory_gb_seconds' as driver,
-        {{ dbt.concat(["'cluster:'", "cluster"]) }} as pool,
-        tenant,
-        cast(sum(memory_gb_seconds) as {{ money_type() }}) as driver_value
-    from jobs
-    group by 1, 2, 3, 4
+    {% endif -%}
+    {%- endfor %}
 
 ),
 

@@ -96,7 +96,7 @@ pool_drivers as (
 
 split as (
 
-    {{ split_pool_by_driver('pools', 'pool_drivers') }}
+    {{ split_pool_by_driver('pools', 'pool_drivers', carry=['driver_used', 'driver_value']) }}
 
 ),
 
@@ -108,19 +108,15 @@ final as (
         pools.pool,
         pools.rule_id,
         split.tenant,
-        coalesce(pool_drivers.driver_used, 'none: no driver, whole pool unallocated') as driver,
-        pool_drivers.driver_value,
+        coalesce(split.driver_used, 'none: no driver, whole pool unallocated') as driver,
+        split.driver_value,
         split.weight,
         split.weight_total,
         pools.amount as pool_amount,
-        cast(cast(split.allocated_units as decimal(38, 0)) * cast(power(10, -pools.minor_unit) as {{ money_type() }}) as {{ money_type() }})
-            as allocated_amount
+        {{ units_to_money('split.allocated_units', 'pools.minor_unit') }} as allocated_amount
     from split
     inner join pools
         on split.pool_key = pools.pool_key
-    left join pool_drivers
-        on split.pool_key = pool_drivers.pool_key
-        and split.tenant = pool_drivers.tenant
 
 )
 

@@ -152,7 +152,7 @@ pool_drivers as (
 
 split as (
 
-    {{ split_pool_by_driver('pools', 'pool_drivers') }}
+    {{ split_pool_by_driver('pools', 'pool_drivers', carry=['rule_id', 'driver_value']) }}
 
 ),
 
@@ -169,22 +169,18 @@ final as (
         pools.cluster,
         case when split.tenant = '(idle)' then null else split.tenant end as x_tenant,
         case when split.tenant = '(idle)' then 'common' else 'variable' end as x_cost_kind,
-        coalesce(pool_drivers.rule_id, 'container_split:no_split_unallocated') as x_allocation_rule,
+        coalesce(split.rule_id, 'container_split:no_split_unallocated') as x_allocation_rule,
         case when split.tenant = '(idle)' then {{ dbt.concat(["'container_idle:'", "pools.cluster"]) }} end
             as x_allocation_pool,
         pools.charges,
         pools.parent_effective_cost,
-        pool_drivers.driver_value,
+        split.driver_value,
         split.weight,
         split.weight_total,
-        cast(cast(split.allocated_units as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as {{ money_type() }})
-            as effective_cost
+        {{ units_to_money('split.allocated_units') }} as effective_cost
     from split
     inner join pools
         on split.pool_key = pools.pool_key
-    left join pool_drivers
-        on split.pool_key = pool_drivers.pool_key
-        and split.tenant = pool_drivers.tenant
 
 )
 

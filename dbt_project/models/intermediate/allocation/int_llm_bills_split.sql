@@ -158,7 +158,7 @@ pool_drivers as (
 
 split as (
 
-    {{ split_pool_by_driver('pools', 'pool_drivers') }}
+    {{ split_pool_by_driver('pools', 'pool_drivers', carry=['rule_id', 'driver_value']) }}
 
 ),
 
@@ -176,26 +176,18 @@ final as (
         pools.currency as billing_currency,
         split.tenant as x_tenant,
         'variable' as x_cost_kind,
-        coalesce(pool_drivers.rule_id, 'llm_bill:no_usage_unallocated') as x_allocation_rule,
+        coalesce(split.rule_id, 'llm_bill:no_usage_unallocated') as x_allocation_rule,
         cast(null as {{ dbt.type_string() }}) as x_allocation_pool,
         pools.cost_lines,
         pools.billed_cost as pool_billed_cost,
-        pool_drivers.driver_value,
+        split.driver_value,
         split.weight,
         split.weight_total,
-        case
-            when split.weight_total > 0
-                then cast(cast({{ integer_divide('split.weight * 10000000000', 'split.weight_total') }} as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as decimal(38, 10))
-            else 1
-        end as share,
-        cast(cast(split.allocated_units as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as {{ money_type() }})
-            as effective_cost
+        {{ weight_share('split.weight', 'split.weight_total') }} as share,
+        {{ units_to_money('split.allocated_units') }} as effective_cost
     from split
     inner join pools
         on split.pool_key = pools.pool_key
-    left join pool_drivers
-        on split.pool_key = pool_drivers.pool_key
-        and split.tenant = pool_drivers.tenant
 
 )
 

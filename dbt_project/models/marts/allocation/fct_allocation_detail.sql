@@ -45,14 +45,8 @@ common as (
         rule_id,
         driver,
         driver_value,
-        cast(cast(weight_total as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as {{ money_type() }}) as driver_total,
-        -- for reading (truncated to 10 decimals, integer arithmetic, no float); the allocation
-        -- itself is exact integer arithmetic on the weights
-        case
-            when weight_total > 0
-                then cast(cast({{ integer_divide('weight * 10000000000', 'weight_total') }} as decimal(38, 0)) * cast(0.0000000001 as decimal(38, 10)) as decimal(38, 10))
-            else 1
-        end as share,
+        {{ units_to_money('weight_total') }} as driver_total,
+        {{ weight_share('weight', 'weight_total') }} as share,
         pool_amount,
         allocated_amount
     from pool_splits

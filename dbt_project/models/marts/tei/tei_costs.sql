@@ -2,7 +2,7 @@ with
 
 line_values as (
 
-    select * from {{ ref('int_tei_line_values_discounted') }}
+    select * from {{ ref('fct_tei_line_values_discounted') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 line_values as (
 
-    select * from {{ ref('int_tei_line_values_combined') }}
+    select * from {{ ref('fct_tei_line_values_combined') }}
 
 ),
 

@@ -1,12 +1,12 @@
 {#- One row per analysis, line and period 0..years: the line's unadjusted value from its
-    inputs (int_tei_line_inputs_unioned: the seeded ones, plus the annualized warehouse
+    inputs (fct_tei_line_inputs_unioned: the seeded ones, plus the annualized warehouse
     actual of an actuals-fed line). Rule `product` multiplies the factor inputs, `sum` adds
     them; divisor inputs then divide the result (admins = data scientists / 6 stays
     exact) and addend inputs are added last (a one-off fee). A period without inputs is
     worth 0. The running product is one CTE per input step up to the most steps any line
     period has (unrolled, portable: no recursive CTE), exact decimals, any count. -#}
 {%- set max_steps = max_int_of(
-    "select max(steps) from (select count(*) as steps from " ~ ref('int_tei_line_inputs_unioned')
+    "select max(steps) from (select count(*) as steps from " ~ ref('fct_tei_line_inputs_unioned')
     ~ " where input_role in ('factor', 'divisor') group by analysis_id, line_id, period) as counted") %}
 
 with
@@ -20,7 +20,7 @@ lines as (
 line_inputs as (
 
     -- the seeded inputs plus the annualized actuals of actuals-fed lines
-    select * from {{ ref('int_tei_line_inputs_unioned') }}
+    select * from {{ ref('fct_tei_line_inputs_unioned') }}
 
 ),
 

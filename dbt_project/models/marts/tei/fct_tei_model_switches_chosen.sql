@@ -8,7 +8,7 @@ with
 
 matched as (
 
-    select * from {{ ref('int_tei_actuals_matched') }}
+    select * from {{ ref('fct_tei_actuals_matched') }}
     where source_model = 'fct_model_switch_whatif'
 
 ),

@@ -1,7 +1,7 @@
 {#- One row per actuals-fed line: the source's latest full month (null when the mart has
     none yet), the line's amount in that month and the annualized amount = month x 12.
     Lines on fct_model_switch_whatif take the best alternative per model
-    (int_tei_model_switches_chosen); the others sum their matched rows. A line without
+    (fct_tei_model_switches_chosen); the others sum their matched rows. A line without
     actuals (mart empty or not built, nothing in the analysis currency) is 0, so the TEI
     models still build and the line adds nothing. -#}
 with
@@ -21,20 +21,20 @@ analyses as (
 
 actuals as (
 
-    select * from {{ ref('int_tei_actuals_unioned') }}
+    select * from {{ ref('fct_tei_actuals_unioned') }}
     where is_latest_full_month
 
 ),
 
 matched as (
 
-    select * from {{ ref('int_tei_actuals_matched') }}
+    select * from {{ ref('fct_tei_actuals_matched') }}
 
 ),
 
 model_switches as (
 
-    select * from {{ ref('int_tei_model_switches_chosen') }}
+    select * from {{ ref('fct_tei_model_switches_chosen') }}
 
 ),
 

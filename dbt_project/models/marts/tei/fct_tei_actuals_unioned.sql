@@ -9,7 +9,8 @@
     A month is full when the source's daily data reaches its first and its last day
     (chargeback: fct_chargeback_daily; tokens and the what-if: fct_token_usage_daily), so a
     month still loading is never annualized. A mart that is not built (a TEI-only build)
-    reads as empty: its lines come out as 0. The refs below keep the build order. -#}
+    reads as empty: its lines come out as 0. The refs below keep the build order; reading
+    marts, this model and the TEI steps after it are marts too (the graph runs one way). -#}
 -- depends_on: {{ ref('fct_chargeback_monthly') }}
 -- depends_on: {{ ref('fct_chargeback_daily') }}
 -- depends_on: {{ ref('fct_token_usage_daily') }}
@@ -21,95 +22,57 @@
     {%- endfor -%}
 {%- endif -%}
 {%- set chargeback_measures = ['total_cost', 'variable_cost', 'common_cost'] %}
+{%- set string = dbt.type_string() %}
+{%- set money = money_type() %}
 
 with
 
 chargeback_monthly as (
 
-    {% if sources.get('fct_chargeback_monthly') is not none -%}
-    select
-        billing_month,
-        tenant,
-        currency,
-        total_cost,
-        variable_cost,
-        common_cost
-    from {{ sources['fct_chargeback_monthly'] }}
-    {%- else -%}
-    select
-        cast(null as date) as billing_month,
-        cast(null as {{ dbt.type_string() }}) as tenant,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ money_type() }}) as total_cost,
-        cast(null as {{ money_type() }}) as variable_cost,
-        cast(null as {{ money_type() }}) as common_cost
-    where 1 = 0
-    {%- endif %}
+    {{ select_or_empty(sources.get('fct_chargeback_monthly'), [
+        ('billing_month', 'date'),
+        ('tenant', string),
+        ('currency', string),
+        ('total_cost', money),
+        ('variable_cost', money),
+        ('common_cost', money),
+    ]) }}
 
 ),
 
 chargeback_daily as (
 
-    {% if sources.get('fct_chargeback_daily') is not none -%}
-    select charge_date
-    from {{ sources['fct_chargeback_daily'] }}
-    {%- else -%}
-    select cast(null as date) as charge_date
-    where 1 = 0
-    {%- endif %}
+    {{ select_or_empty(sources.get('fct_chargeback_daily'), [
+        ('charge_date', 'date'),
+    ]) }}
 
 ),
 
 token_usage_daily as (
 
-    {% if sources.get('fct_token_usage_daily') is not none -%}
-    select
-        usage_date,
-        tenant,
-        provider,
-        model,
-        currency,
-        cost
-    from {{ sources['fct_token_usage_daily'] }}
-    {%- else -%}
-    select
-        cast(null as date) as usage_date,
-        cast(null as {{ dbt.type_string() }}) as tenant,
-        cast(null as {{ dbt.type_string() }}) as provider,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ money_type() }}) as cost
-    where 1 = 0
-    {%- endif %}
+    {{ select_or_empty(sources.get('fct_token_usage_daily'), [
+        ('usage_date', 'date'),
+        ('tenant', string),
+        ('provider', string),
+        ('model', string),
+        ('currency', string),
+        ('cost', money),
+    ]) }}
 
 ),
 
 model_switch_whatif as (
 
-    {% if sources.get('fct_model_switch_whatif') is not none -%}
-    select
-        billing_month,
-        tenant,
-        provider,
-        model,
-        alternative_provider,
-        alternative_model,
-        currency,
-        saving
-    from {{ sources['fct_model_switch_whatif'] }}
-    where alternative_basis <> 'free_tier'
-    {%- else -%}
-    select
-        cast(null as date) as billing_month,
-        cast(null as {{ dbt.type_string() }}) as tenant,
-        cast(null as {{ dbt.type_string() }}) as provider,
-        cast(null as {{ dbt.type_string() }}) as model,
-        cast(null as {{ dbt.type_string() }}) as alternative_provider,
-        cast(null as {{ dbt.type_string() }}) as alternative_model,
-        cast(null as {{ dbt.type_string() }}) as currency,
-        cast(null as {{ money_type() }}) as saving
-    where 1 = 0
-    {%- endif %}
+    {{ select_or_empty(sources.get('fct_model_switch_whatif'), [
+        ('billing_month', 'date'),
+        ('tenant', string),
+        ('provider', string),
+        ('model', string),
+        ('alternative_provider', string),
+        ('alternative_model', string),
+        ('currency', string),
+        ('saving', money),
+    ], where="alternative_basis <> 'free_tier'") }}
 
 ),
 

@@ -19,7 +19,7 @@ analyses as (
 
 actuals as (
 
-    select * from {{ ref('int_tei_actuals_unioned') }}
+    select * from {{ ref('fct_tei_actuals_unioned') }}
     where is_latest_full_month
 
 ),

@@ -13,7 +13,7 @@ line_inputs as (
 
 actuals_annualized as (
 
-    select * from {{ ref('int_tei_actuals_annualized') }}
+    select * from {{ ref('fct_tei_actuals_annualized') }}
 
 ),
 
