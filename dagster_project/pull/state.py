@@ -94,8 +94,6 @@ def record_state(conn, result: PullResult, started: dt.datetime, cursor: dict | 
     )
 
 
-
-
 def write_atomic(dest: Path, data: bytes, mtime: float | None = None) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.parent / f".{dest.name}.part"
