@@ -9,7 +9,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from dagster_project.ingest import SOURCES, registry
+from dagster_project.ingest import SOURCES, bulk, registry
 from dagster_project.warehouse import open_warehouse
 from tests.cur_fixtures import usage, write_cur_rows
 
@@ -57,8 +57,8 @@ def test_many_files_load_together_with_the_one_file_paths_outcome(tmp_path, monk
     landing = tmp_path / "landing"
     lay_out(landing)
     seen = []
-    real_group = registry._load_group
-    monkeypatch.setattr(registry, "_load_group", lambda *a, **k: seen.append(len(a[3])) or real_group(*a, **k))
+    real_group = bulk._load_group
+    monkeypatch.setattr(bulk, "_load_group", lambda *a, **k: seen.append(len(a[3])) or real_group(*a, **k))
     report, regs, raw = ingest(tmp_path, landing)
     assert seen == [14]  # the whole month offered to the bulk path
     assert (len(report.loaded), len(report.quarantined), len(report.skipped)) == (12, 1, 1)
@@ -69,7 +69,7 @@ def test_many_files_load_together_with_the_one_file_paths_outcome(tmp_path, monk
     assert "part-13.parquet" not in by_path  # the same content again is skipped, not recorded twice
 
     # the one-file path on the same landing writes the same registry
-    monkeypatch.setattr(registry, "BULK_MIN_FILES", 10**9)
+    monkeypatch.setattr(bulk, "BULK_MIN_FILES", 10**9)
     _, one_by_one, raw_one = ingest(tmp_path, landing, "one_by_one.duckdb")
     assert one_by_one == regs and raw_one == raw
 

@@ -345,7 +345,7 @@ def test_hostile_keys_land_once_each_and_one_bad_object_does_not_stop_the_rest(a
 
 def test_keys_with_nul_or_newline_become_printable_file_names():
     # S3 emulators refuse these keys; the mapping is what a real bucket listing goes through
-    from dagster_project.pull.run import _safe_relative
+    from dagster_project.pull.objects import safe_relative as _safe_relative
 
     assert _safe_relative("p/a\x00b\nc[1]?.csv", "p/").as_posix() == "a%00b%0Ac%5B1%5D%3F.csv"
     assert _safe_relative("p/../x.csv", "p/") is None

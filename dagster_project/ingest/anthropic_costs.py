@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import IngestError, SourceSpec
-from dagster_project.ingest.openai_usage import (
+from dagster_project.ingest.token_lines import (
     build_records,
     drop_temp,
     first_line,

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.base import IngestError, SourceSpec, duckdb_path
-from dagster_project.ingest.openai_usage import (
+from dagster_project.ingest.token_lines import (
     LINE_COLUMNS,
     build_lines,
     build_records,

@@ -44,10 +44,10 @@ def _get(url: str, src: PullSource, sleep) -> bytes:
 
 
 def pull_ecb(conn, landing, src: PullSource, result, dry_run: bool, log, sleep=None) -> None:
-    from dagster_project.pull.run import _known, _record_object, _write_atomic
+    from dagster_project.pull.state import pulled_objects, record_object, write_atomic
 
     sleep = sleep or time.sleep
-    known = _known(conn, src.name)
+    known = pulled_objects(conn, src.name)
     for name in src.extra.get("files") or ["eurofxref-hist.zip"]:
         url = ecb_url(src, name)
         landing_rel = f"{src.landing_folder}/{name}"
@@ -66,8 +66,8 @@ def pull_ecb(conn, landing, src: PullSource, result, dry_run: bool, log, sleep=N
         if known.get(name, (None,))[0] == digest and dest.exists():
             result.unchanged += 1
             continue
-        _write_atomic(dest, data)
-        _record_object(conn, src.name, name, landing_rel, digest, len(data), None)
+        write_atomic(dest, data)
+        record_object(conn, src.name, name, landing_rel, digest, len(data), None)
         result.copied.append(landing_rel)
         latest = max(d for d, _c in rates) if rates else None
         log(f"{src.name}: wrote {landing_rel} ({len(rates):,} rates, latest {latest})")
