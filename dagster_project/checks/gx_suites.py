@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import dagster as dg
 
-from dagster_project import progress
+from dagster_project import focus_contract, progress
 from dagster_project.checks.results import record
 from dagster_project.resources import FinopsWarehouse
 
@@ -26,28 +26,12 @@ CHARGEBACK_MONTHLY = dg.AssetKey(["marts", "fct_chargeback_monthly"])
 
 DATETIME_TYPES = ["datetime64", "datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64[s]", "Timestamp", "datetime"]
 
-FOCUS_NOT_NULL = (
-    "BilledCost", "EffectiveCost", "ListCost", "ContractedCost", "BillingAccountId", "BillingCurrency",
-    "BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodStart", "ChargePeriodEnd", "ChargeCategory",
-    "ChargeFrequency", "InvoiceIssuerName", "ProviderName", "PublisherName", "ServiceCategory", "ServiceName",
-    "x_source", "x_source_file", "x_file_id", "x_cost_kind", "x_allocation_rule",
-)
-# column -> allowed values (FOCUS 1.2); nullable columns are only checked where set
-FOCUS_ACCEPTED = {
-    "ChargeCategory": ("Usage", "Purchase", "Tax", "Credit", "Adjustment"),
-    "ChargeClass": ("Correction",),
-    "ChargeFrequency": ("One-Time", "Recurring", "Usage-Based"),
-    "CommitmentDiscountCategory": ("Spend", "Usage"),
-    "CommitmentDiscountStatus": ("Used", "Unused"),
-    "CapacityReservationStatus": ("Used", "Unused"),
-    "PricingCategory": ("Standard", "Dynamic", "Committed", "Other"),
-    "ServiceCategory": (
-        "AI and Machine Learning", "Analytics", "Business Applications", "Compute", "Databases", "Developer Tools",
-        "Multicloud", "Identity", "Integration", "Internet of Things", "Management and Governance", "Media",
-        "Migration", "Mobile", "Networking", "Security", "Storage", "Web", "Other",
-    ),
-    "x_cost_kind": ("variable", "common"),
-}
+# FOCUS columns and allowed values from seeds/focus/focus_columns.csv (dagster_project.focus_contract),
+# then the custom columns this suite also checks
+FOCUS_NOT_NULL = (*focus_contract.not_null_columns(),
+                  "x_source", "x_source_file", "x_file_id", "x_cost_kind", "x_allocation_rule")
+# column -> allowed values; nullable columns are only checked where set
+FOCUS_ACCEPTED = {**focus_contract.allowed_values(), "x_cost_kind": ("variable", "common")}
 FOCUS_MONEY = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 FOCUS_COLUMNS = tuple(dict.fromkeys(FOCUS_NOT_NULL + tuple(FOCUS_ACCEPTED) + FOCUS_MONEY))
 

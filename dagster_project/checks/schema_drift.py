@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from dagster_project import progress
+from dagster_project import focus_contract, progress
 from dagster_project.checks.exports import export_name
 from dagster_project.checks.results import record
 from dagster_project.ingest import SOURCES
@@ -26,33 +26,10 @@ from dagster_project.resources import FinopsWarehouse
 
 FOCUS_COSTS = dg.AssetKey(["marts", "focus_costs"])
 
-# Types each source's FOCUS mapping handles (compared case-insensitively). A source not
-# listed here is not judged; its x_line_item_type may be null.
-KNOWN_LINE_ITEM_TYPES: dict[str, frozenset[str]] = {
-    # int_aws_charges_mapped.sql
-    "aws_cur": frozenset({
-        "Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "RIFee", "SavingsPlanRecurringFee",
-        "Fee", "SavingsPlanUpfrontFee", "Tax", "Credit", "BundledDiscount", "EdpDiscount", "PrivateRateDiscount",
-        "SppDiscount", "DistributorDiscount", "Refund",
-    }),
-    # int_gcp_charges_mapped.sql: cost_type, or credits[].type on credit rows
-    "gcp_billing": frozenset({
-        "regular", "tax", "adjustment", "rounding_error",
-        "COMMITTED_USAGE_DISCOUNT", "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE", "DISCOUNT", "FEE_UTILIZATION_OFFSET",
-        "FREE_TIER", "PROMOTION", "RESELLER_MARGIN", "SUBSCRIPTION_BENEFIT", "SUSTAINED_USAGE_DISCOUNT",
-    }),
-    # int_azure_charges_mapped.sql: ChargeType
-    "azure_cost": frozenset({
-        "Usage", "Purchase", "Refund", "UnusedReservation", "UnusedSavingsPlan", "RoundingAdjustment", "Tax",
-    }),
-    # int_focus_export_charges_mapped.sql: the export's own ChargeCategory
-    "focus": frozenset({"Usage", "Purchase", "Tax", "Credit", "Adjustment"}),
-    # int_llm_charges_mapped.sql
-    **{src: frozenset({"TokenUsage", "UnpricedTokenUsage", "TokenUsageOnBill"})
-       for src in ("openai_usage", "anthropic_usage", "litellm_spend", "selfhosted_llm")},
-    # int_llm_charges_billed.sql
-    **{src: frozenset({"BilledTokenCost"}) for src in ("openai_costs", "anthropic_costs")},
-}
+# Types each source's FOCUS mapping handles (compared case-insensitively), from
+# seeds/focus/focus_line_item_types.csv. A source not listed there is not judged; its
+# x_line_item_type may be null.
+KNOWN_LINE_ITEM_TYPES: dict[str, frozenset[str]] = focus_contract.known_line_item_types()
 
 
 @dataclass(frozen=True)
@@ -187,8 +164,8 @@ def unknown_types_message(bad: list[tuple]) -> str:
         lines.append(f"- {src}: '{kind}' on {n} row(s), billed {billed:,.2f} {cur} (effective {effective:,.2f}), "
                      f"days {days}, mapped to ChargeCategory {cat}")
     lines.append("The money is kept and allocated, but its FOCUS category may be wrong. Map the new type in the source's "
-                 "intermediate model (e.g. int_aws_charges_mapped.sql) and add it to KNOWN_LINE_ITEM_TYPES in "
-                 "dagster_project/checks/schema_drift.py.")
+                 "intermediate model (e.g. int_aws_charges_mapped.sql) and add it to "
+                 "seeds/focus/focus_line_item_types.csv.")
     lines.append(f"Look: select x_source_file, ChargeDescription, BilledCost from marts.focus_costs "
                  f"where x_line_item_type = '{bad[0][1]}'")
     return "\n".join(lines)

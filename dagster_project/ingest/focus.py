@@ -1,7 +1,8 @@
 """Provider-native FOCUS exports (1.0 to 1.3; parquet or csv(.gz)), loaded under FOCUS 1.3 names.
 
-The version is detected from the columns (the newest version whose introduced columns appear;
-docs/reference/focus_1_2_columns.csv). Loading renames pre-1.0 and differently cased column
+The columns, their types and versions come from seeds/focus/focus_columns.csv (the FOCUS
+contract, dagster_project/focus_contract.py). The version is detected from the columns (the
+newest version whose introduced columns appear). Loading renames pre-1.0 and differently cased column
 names to the 1.2 names, adds the columns a version lacks as nulls (a 1.3 export keeps its
 ServiceProviderName, HostProviderName, Allocated* and ContractApplied; a 1.4 export loads as 1.3
 where 1.4 only adds columns: columns no version here knows are not read), turns the strings 'NULL',
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import focus_contract
 from dagster_project.ingest.base import (
     IngestError,
     SourceSpec,
@@ -29,81 +31,17 @@ from dagster_project.ingest.base import (
     quote_ident,
 )
 
-MONEY = "decimal(38, 10)"
-TS = "timestamp"
+# The raw table's type for each logical type of seeds/focus/focus_columns.csv (dagster_project.focus_contract)
+RAW_TYPES = {"string": "varchar", "json": "varchar", "timestamp": "timestamp",
+             "money": "decimal(38, 10)", "quantity": "decimal(38, 10)"}
 
-# FOCUS 1.2 columns in the spec's order with their raw types, and the version that introduced each.
-FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("AvailabilityZone", "varchar", "1.0"),
-    ("BilledCost", MONEY, "1.0"),
-    ("BillingAccountId", "varchar", "1.0"),
-    ("BillingAccountName", "varchar", "1.0"),
-    ("BillingAccountType", "varchar", "1.2"),
-    ("BillingCurrency", "varchar", "1.0"),
-    ("BillingPeriodEnd", TS, "1.0"),
-    ("BillingPeriodStart", TS, "1.0"),
-    ("CapacityReservationId", "varchar", "1.1"),
-    ("CapacityReservationStatus", "varchar", "1.1"),
-    ("ChargeCategory", "varchar", "1.0"),
-    ("ChargeClass", "varchar", "1.0"),
-    ("ChargeDescription", "varchar", "1.0"),
-    ("ChargeFrequency", "varchar", "1.0"),
-    ("ChargePeriodEnd", TS, "1.0"),
-    ("ChargePeriodStart", TS, "1.0"),
-    ("CommitmentDiscountCategory", "varchar", "1.0"),
-    ("CommitmentDiscountId", "varchar", "1.0"),
-    ("CommitmentDiscountName", "varchar", "1.0"),
-    ("CommitmentDiscountQuantity", MONEY, "1.1"),
-    ("CommitmentDiscountStatus", "varchar", "1.0"),
-    ("CommitmentDiscountType", "varchar", "1.0"),
-    ("CommitmentDiscountUnit", "varchar", "1.1"),
-    ("ConsumedQuantity", MONEY, "1.0"),
-    ("ConsumedUnit", "varchar", "1.0"),
-    ("ContractedCost", MONEY, "1.0"),
-    ("ContractedUnitPrice", MONEY, "1.0"),
-    ("EffectiveCost", MONEY, "1.0"),
-    ("InvoiceId", "varchar", "1.2"),
-    ("InvoiceIssuerName", "varchar", "1.0"),
-    ("ListCost", MONEY, "1.0"),
-    ("ListUnitPrice", MONEY, "1.0"),
-    ("PricingCategory", "varchar", "1.0"),
-    ("PricingCurrency", "varchar", "1.2"),
-    ("PricingCurrencyContractedUnitPrice", MONEY, "1.2"),
-    ("PricingCurrencyEffectiveCost", MONEY, "1.2"),
-    ("PricingCurrencyListUnitPrice", MONEY, "1.2"),
-    ("PricingQuantity", MONEY, "1.0"),
-    ("PricingUnit", "varchar", "1.0"),
-    ("ProviderName", "varchar", "1.0"),
-    ("PublisherName", "varchar", "1.0"),
-    ("RegionId", "varchar", "1.0"),
-    ("RegionName", "varchar", "1.0"),
-    ("ResourceId", "varchar", "1.0"),
-    ("ResourceName", "varchar", "1.0"),
-    ("ResourceType", "varchar", "1.0"),
-    ("ServiceCategory", "varchar", "1.0"),
-    ("ServiceName", "varchar", "1.0"),
-    ("ServiceSubcategory", "varchar", "1.1"),
-    ("SkuId", "varchar", "1.0"),
-    ("SkuMeter", "varchar", "1.1"),
-    ("SkuPriceDetails", "varchar", "1.1"),
-    ("SkuPriceId", "varchar", "1.0"),
-    ("SubAccountId", "varchar", "1.0"),
-    ("SubAccountName", "varchar", "1.0"),
-    ("SubAccountType", "varchar", "1.2"),
-    ("Tags", "varchar", "1.0"),
-)
-
-# Cost and Usage columns FOCUS 1.3 added (docs/focus_1_3.md); JSON ones are checked to be objects.
-FOCUS_1_3_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("AllocatedMethodDetails", "varchar", "1.3"),
-    ("AllocatedMethodId", "varchar", "1.3"),
-    ("AllocatedResourceId", "varchar", "1.3"),
-    ("AllocatedResourceName", "varchar", "1.3"),
-    ("AllocatedTags", "varchar", "1.3"),
-    ("ContractApplied", "varchar", "1.3"),
-    ("HostProviderName", "varchar", "1.3"),
-    ("ServiceProviderName", "varchar", "1.3"),
-)
+# (name, raw type, first FOCUS release 1.0+ that has it), in the seed's order: the FOCUS 1.2
+# columns, then the Cost and Usage columns 1.3 added (docs/focus_1_3.md). The raw table keeps
+# this order (columns 1.3 added come last, so an older raw table only gains columns).
+FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+    (c.name, RAW_TYPES[c.data_type], c.version) for c in focus_contract.columns() if c.version != "1.3")
+FOCUS_1_3_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+    (c.name, RAW_TYPES[c.data_type], c.version) for c in focus_contract.columns() if c.version == "1.3")
 ALL_COLUMNS = FOCUS_COLUMNS + FOCUS_1_3_COLUMNS
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((name, dtype) for name, dtype, _ in ALL_COLUMNS) + (
@@ -136,7 +74,8 @@ NOT_NULL = ("BilledCost", "BillingCurrency", "BillingPeriodStart", "ChargeCatego
             "EffectiveCost", "ServiceName")
 
 NULL_STRINGS = ("", "NULL", "N/A")
-JSON_COLUMNS = ("Tags", "SkuPriceDetails", "AllocatedMethodDetails", "AllocatedTags", "ContractApplied")
+# checked to be JSON objects
+JSON_COLUMNS = tuple(c.name for c in focus_contract.columns() if c.data_type == "json")
 
 
 def detect_version(present: set[str]) -> str:

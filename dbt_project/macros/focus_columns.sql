@@ -1,7 +1,11 @@
+{#- GENERATED from seeds/focus/focus_columns.csv by `python -m dagster_project.focus_contract`:
+    edit the seed and rerun it (tests/test_focus_contract.py fails while the two differ). -#}
+
 {#- The FOCUS 1.3 Cost and Usage columns in the spec's alphabetical order, with the warehouse
     type each is stored as (the 1.2 columns plus focus_1_3_columns(); ProviderName and
-    PublisherName kept while deprecated). Every provider model is unioned through this list, so
-    a new source only has to produce the columns it knows; the rest become typed nulls. -#}
+    PublisherName kept while deprecated). Every provider model is unioned through this list
+    (focus_union, macros/focus_union.sql), so a new source only has to produce the columns it
+    knows; the rest become typed nulls. -#}
 {% macro focus_columns() -%}
     {%- set money = money_type() -%}
     {%- set qty = quantity_type() -%}
@@ -79,42 +83,5 @@
 {#- The columns FOCUS 1.3 added to Cost and Usage (docs/focus_1_3.md). The conformance run
     drops them to validate the 1.2 view of the data with the 1.2-only official validator. -#}
 {% macro focus_1_3_columns() -%}
-    {{ return(['AllocatedMethodDetails', 'AllocatedMethodId', 'AllocatedResourceId', 'AllocatedResourceName',
-        'AllocatedTags', 'ContractApplied', 'HostProviderName', 'ServiceProviderName']) }}
-{%- endmacro %}
-
-{#- Custom columns every provider model carries after the FOCUS columns. -#}
-{% macro focus_extension_columns() -%}
-    {%- set text = dbt.type_string() -%}
-    {{ return([
-        ('x_source', text),
-        ('x_source_file', text),
-        ('x_file_id', text),
-        ('x_line_item_type', text),
-        ('x_tag_tenant', text),
-        ('x_account_key_type', text),
-        ('x_account_key', text),
-        ('x_usage_tokens', quantity_type()),
-        ('x_model', text),
-        ('x_is_effective_cost_fallback', dbt.type_boolean()),
-    ]) }}
-{%- endmacro %}
-
-{#- Union provider models into the FOCUS column list: present columns are cast,
-    absent ones become typed nulls. -#}
-{% macro focus_union(model_names) -%}
-    {%- set all_columns = focus_columns() + focus_extension_columns() -%}
-    {%- for model_name in model_names %}
-    {%- set rel = ref(model_name) %}
-    {%- set present = [] %}
-    {%- if execute %}
-        {%- for col in adapter.get_columns_in_relation(rel) %}{% do present.append(col.name) %}{% endfor %}
-    {%- endif %}
-    select
-        {%- for name, dtype in all_columns %}
-        {% if name in present %}cast({{ adapter.quote(name) }} as {{ dtype }}){% else %}cast(null as {{ dtype }}){% endif %} as {{ adapter.quote(name) }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ rel }}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
+    {{ return(['AllocatedMethodDetails', 'AllocatedMethodId', 'AllocatedResourceId', 'AllocatedResourceName', 'AllocatedTags', 'ContractApplied', 'HostProviderName', 'ServiceProviderName']) }}
 {%- endmacro %}
