@@ -282,7 +282,12 @@ def test_the_gcp_case_maps_the_seed_types():
     category = _case("gcp/int_gcp_charges_mapped.sql", "charge_category")
     values = ", ".join(f"('{k}', '{t}')" for k, t in rows)
     with duckdb.connect() as conn:
-        got = dict(conn.execute(f"select cost_type, {category} from (values {values}) t(row_kind, cost_type)").fetchall())
+        got = dict(conn.execute(
+            f"select cost_type, {category} from (select *, false as is_commitment_fee from (values {values}) t(row_kind, cost_type))"
+        ).fetchall())
+        # a regular row of a commitment fee SKU ("Commitment v1: ...") is the commitment's Purchase
+        fee = conn.execute(f"select {category} from (select 'cost' as row_kind, 'regular' as cost_type, true as is_commitment_fee)").fetchone()[0]
+    assert fee == "Purchase"
     assert got == {t: cat for t, (cat, _) in seed.items()}
     assert got["regular"] == "Usage" and got["FREE_TIER"] == "Credit" and got["rounding_error"] == "Adjustment"
     assert _literals("gcp/int_gcp_charges_mapped.sql", "charge_category") - {"credit"} <= set(seed)
