@@ -65,7 +65,7 @@ final as (
     from scaled
     inner join rounded
         on scaled.group_key = rounded.group_key
-        and scaled.item_key = rounded.item_key
+            and scaled.item_key = rounded.item_key
 
 )
 

@@ -62,8 +62,8 @@ primary_drivers as (
     from pool_rules
     inner join drivers
         on pool_rules.charge_date = drivers.charge_date
-        and pool_rules.driver = drivers.driver
-        and (drivers.pool is null or drivers.pool = pool_rules.pool)
+            and pool_rules.driver = drivers.driver
+            and (drivers.pool is null or drivers.pool = pool_rules.pool)
     where drivers.weight > 0
 
 ),
@@ -79,8 +79,8 @@ fallback_drivers as (
     from pool_rules
     inner join drivers
         on pool_rules.charge_date = drivers.charge_date
-        and pool_rules.fallback = drivers.driver
-        and (drivers.pool is null or drivers.pool = pool_rules.pool)
+            and pool_rules.fallback = drivers.driver
+            and (drivers.pool is null or drivers.pool = pool_rules.pool)
     where drivers.weight > 0
         and pool_rules.pool_key not in (select distinct pool_key from primary_drivers)
 

@@ -49,18 +49,18 @@ attributed as (
     from matched
     left join tenant_map as tag_map
         on tag_map.key_type = 'tag'
-        and tag_map.key_value = matched.x_tag_tenant
+            and tag_map.key_value = matched.x_tag_tenant
     -- a workload's namespace: GKE cost allocation's label k8s-namespace, or the tag of an EKS
     -- pod's split cost row (no cost of its own, but its tenant is the one its part goes to)
     left join tenant_map as namespace_map
         on namespace_map.key_type = 'k8s_namespace'
-        and namespace_map.key_value = coalesce(
-            {{ json_get_string('matched.Tags', 'k8s-namespace') }},
-            {{ json_get_string('matched.Tags', 'aws_eks_namespace') }}
-        )
+            and namespace_map.key_value = coalesce(
+                {{ json_get_string('matched.Tags', 'k8s-namespace') }},
+                {{ json_get_string('matched.Tags', 'aws_eks_namespace') }}
+            )
     left join tenant_map as account_map
         on account_map.key_type = matched.x_account_key_type
-        and account_map.key_value = matched.x_account_key
+            and account_map.key_value = matched.x_account_key
 
 ),
 
@@ -85,7 +85,9 @@ final as (
         -- the idle capacity of a cluster is its own pool, split by the use of that cluster
         case
             when allocation_rules.pool = 'container_idle'
-                then {{ dbt.concat(["'container_idle:'", "coalesce(" ~ json_get_string('attributed.Tags', 'goog-k8s-cluster-name') ~ ", '(no cluster)')"]) }}
+                then {{ dbt.concat([
+                    "'container_idle:'",
+                    "coalesce(" ~ json_get_string('attributed.Tags', 'goog-k8s-cluster-name') ~ ", '(no cluster)')"]) }}
             else allocation_rules.pool
         end as x_allocation_pool
     from attributed

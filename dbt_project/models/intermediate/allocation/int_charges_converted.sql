@@ -71,9 +71,9 @@ dated as (
     from charges
     left join container_parents
         on charges.x_file_id = container_parents.x_file_id
-        and charges.ResourceId = container_parents.parent_resource_id
-        and charges.ChargePeriodStart = container_parents.charge_period_start
-        and charges.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+            and charges.ResourceId = container_parents.parent_resource_id
+            and charges.ChargePeriodStart = container_parents.charge_period_start
+            and charges.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
     where coalesce(charges.x_line_item_type, '') <> 'BilledTokenCost'
         and container_parents.x_file_id is null
     group by 1, 2, 3, 4, 5, 6, 7, 8
@@ -126,7 +126,7 @@ rated as (
     from dated
     left join fx_rates
         on dated.billing_currency = fx_rates.currency
-        and {{ fx_rate_valid_on('fx_rates', 'dated.charge_date') }}
+            and {{ fx_rate_valid_on('fx_rates', 'dated.charge_date') }}
     left join reporting_rates
         on {{ fx_rate_valid_on('reporting_rates', 'dated.charge_date') }}
 

@@ -10,7 +10,10 @@
     EffectiveCost and BilledCost are split apart, each by largest remainder in the billing
     currency's minor units (a charge with sub-minor-unit digits in units of 1e-10), so each
     column's parts sum to the charge exactly. -#}
-{%- set charge_order_columns = ['ChargePeriodStart', 'ChargePeriodEnd', 'ResourceId', 'SkuPriceId', 'SkuId', 'ChargeDescription', 'x_line_item_type', 'Tags', 'ChargeCategory', 'SubAccountId', 'CommitmentDiscountId', 'ConsumedQuantity', 'ListCost', 'EffectiveCost', 'BilledCost'] -%}
+{%- set charge_order_columns = [
+    'ChargePeriodStart', 'ChargePeriodEnd', 'ResourceId', 'SkuPriceId', 'SkuId', 'ChargeDescription', 'x_line_item_type',
+    'Tags', 'ChargeCategory', 'SubAccountId', 'CommitmentDiscountId', 'ConsumedQuantity', 'ListCost', 'EffectiveCost',
+    'BilledCost'] -%}
 {%- set charge_order = [] -%}
 {%- for column in charge_order_columns -%}{%- do charge_order.append('charges.' ~ column ~ ' nulls last') -%}{%- endfor -%}
 with
@@ -63,7 +66,10 @@ charge_numbers as (
         charges.scan_row,
         -- a charge's place in its file; rows equal in every ordering column are interchangeable.
         -- nulls last spelled out: DuckDB and Spark sort nulls to opposite ends by default
-        {{ dbt.concat(["charges.x_file_id", "'#'", "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as " ~ dbt.type_string() ~ ")"]) }}
+        {{ dbt.concat([
+            "charges.x_file_id", "'#'",
+            "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as "
+                ~ dbt.type_string() ~ ")"]) }}
             as x_charge_id
     from charges_scanned as charges
 
@@ -88,7 +94,10 @@ numbered as (
         charges.*,
         cast(charges.ChargePeriodStart as date) as charge_date,
         -- as above, on the whole row (Spark has no scan-order id that stays put)
-        {{ dbt.concat(["charges.x_file_id", "'#'", "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as " ~ dbt.type_string() ~ ")"]) }}
+        {{ dbt.concat([
+            "charges.x_file_id", "'#'",
+            "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as "
+                ~ dbt.type_string() ~ ")"]) }}
             as x_charge_id
     from charges
 
@@ -111,10 +120,10 @@ container_shares as (
     from numbered
     inner join container_parts
         on numbered.x_file_id = container_parts.x_file_id
-        and numbered.BillingCurrency = container_parts.billing_currency
-        and numbered.ResourceId = container_parts.parent_resource_id
-        and numbered.ChargePeriodStart = container_parts.charge_period_start
-        and numbered.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
+            and numbered.BillingCurrency = container_parts.billing_currency
+            and numbered.ResourceId = container_parts.parent_resource_id
+            and numbered.ChargePeriodStart = container_parts.charge_period_start
+            and numbered.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
 
 ),
 
@@ -140,9 +149,9 @@ common_shares as (
     from numbered
     inner join pool_splits
         on numbered.x_cost_kind = 'common'
-        and pool_splits.charge_date = numbered.charge_date
-        and pool_splits.pool = numbered.x_allocation_pool
-        and pool_splits.rule_id = numbered.x_allocation_rule
+            and pool_splits.charge_date = numbered.charge_date
+            and pool_splits.pool = numbered.x_allocation_pool
+            and pool_splits.rule_id = numbered.x_allocation_rule
     -- an instance's parts stand in for its own pool (int_charges_converted does the same);
     -- anti joins, not `not in`: Spark plans a null-aware `not in` as a nested loop
     left join container_charges
@@ -166,7 +175,7 @@ bill_shares as (
     from numbered
     inner join llm_bill_parts
         on numbered.x_line_item_type = 'BilledTokenCost'
-        and llm_bill_parts.pool_key = {{ dbt.concat([
+            and llm_bill_parts.pool_key = {{ dbt.concat([
             "numbered.x_file_id", "'|'", "cast(numbered.charge_date as " ~ dbt.type_string() ~ ")", "'|'",
             "coalesce(numbered.SubAccountId, '(all)')", "'|'", "numbered.BillingCurrency"]) }}
 
@@ -197,12 +206,14 @@ split_charges as (
         case
             when numbered.EffectiveCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0))
                 = floor(numbered.EffectiveCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0)))
-                then coalesce(currencies.minor_unit, 10) else 10
+                then coalesce(currencies.minor_unit, 10)
+            else 10
         end as effective_scale,
         case
             when numbered.BilledCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0))
                 = floor(numbered.BilledCost * cast(power(10, coalesce(currencies.minor_unit, 10)) as decimal(38, 0)))
-                then coalesce(currencies.minor_unit, 10) else 10
+                then coalesce(currencies.minor_unit, 10)
+            else 10
         end as billed_scale,
         numbered.EffectiveCost,
         numbered.BilledCost
@@ -264,10 +275,8 @@ split_parts as (
         shares.driver_value,
         effective_split.weight,
         effective_split.weight_total,
-        cast(cast(effective_split.allocated_units as decimal(38, 0)) * cast(power(10, -split_charges.effective_scale) as {{ money_type() }}) as {{ money_type() }})
-            as effective_cost,
-        cast(cast(billed_split.allocated_units as decimal(38, 0)) * cast(power(10, -split_charges.billed_scale) as {{ money_type() }}) as {{ money_type() }})
-            as billed_cost,
+        {{ units_to_money('effective_split.allocated_units', 'split_charges.effective_scale') }} as effective_cost,
+        {{ units_to_money('billed_split.allocated_units', 'split_charges.billed_scale') }} as billed_cost,
         true as is_split,
         coalesce(shares.cost_kind, 'common') as cost_kind,
         shares.pool,
@@ -278,12 +287,12 @@ split_parts as (
     from effective_split
     inner join billed_split
         on effective_split.pool_key = billed_split.pool_key
-        and effective_split.tenant = billed_split.tenant
+            and effective_split.tenant = billed_split.tenant
     inner join split_charges
         on effective_split.pool_key = split_charges.pool_key
     left join shares
         on effective_split.pool_key = shares.x_charge_id
-        and effective_split.tenant = shares.tenant
+            and effective_split.tenant = shares.tenant
 
 ),
 
@@ -323,8 +332,8 @@ idle_shares as (
     from idle_parts
     inner join pool_splits
         on pool_splits.charge_date = idle_parts.charge_date
-        and pool_splits.pool = idle_parts.pool
-        and pool_splits.rule_id = idle_parts.rule_id
+            and pool_splits.pool = idle_parts.pool
+            and pool_splits.rule_id = idle_parts.rule_id
 
 ),
 
@@ -384,22 +393,20 @@ idle_split_parts as (
             else idle_parts.idle_ratio_units
         end as weight,
         cast(100000000000000000000 as {{ wide_integer_type() }}) as weight_total,
-        cast(cast(idle_effective_split.allocated_units as decimal(38, 0)) * cast(power(10, -idle_parts.effective_scale) as {{ money_type() }}) as {{ money_type() }})
-            as effective_cost,
-        cast(cast(idle_billed_split.allocated_units as decimal(38, 0)) * cast(power(10, -idle_parts.billed_scale) as {{ money_type() }}) as {{ money_type() }})
-            as billed_cost,
+        {{ units_to_money('idle_effective_split.allocated_units', 'idle_parts.effective_scale') }} as effective_cost,
+        {{ units_to_money('idle_billed_split.allocated_units', 'idle_parts.billed_scale') }} as billed_cost,
         true as is_split,
         'common' as cost_kind,
         idle_parts.pool
     from idle_effective_split
     inner join idle_billed_split
         on idle_effective_split.pool_key = idle_billed_split.pool_key
-        and idle_effective_split.tenant = idle_billed_split.tenant
+            and idle_effective_split.tenant = idle_billed_split.tenant
     inner join idle_parts
         on idle_effective_split.pool_key = idle_parts.x_charge_id
     left join idle_shares
         on idle_effective_split.pool_key = idle_shares.x_charge_id
-        and idle_effective_split.tenant = idle_shares.tenant
+            and idle_effective_split.tenant = idle_shares.tenant
 
 ),
 

@@ -61,10 +61,10 @@ split_attributed as (
     from split_rows
     left join tenant_map as tag_map
         on tag_map.key_type = 'tag'
-        and tag_map.key_value = split_rows.tag_tenant
+            and tag_map.key_value = split_rows.tag_tenant
     left join tenant_map as namespace_map
         on namespace_map.key_type = 'k8s_namespace'
-        and namespace_map.key_value = split_rows.namespace
+            and namespace_map.key_value = split_rows.namespace
 
 ),
 
@@ -99,7 +99,7 @@ pools as (
     from charges
     inner join instances
         on charges.ResourceId = instances.parent_resource_id
-        and charges.ChargePeriodStart = instances.usage_start_at
+            and charges.ChargePeriodStart = instances.usage_start_at
     where charges.x_source = 'aws_cur'
         and charges.x_line_item_type in ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage')
     group by 1, 2, 3, 4, 5, 6, 7, 8
@@ -118,7 +118,7 @@ part_weights as (
     from pools
     inner join split_attributed
         on pools.parent_resource_id = split_attributed.parent_resource_id
-        and pools.charge_period_start = split_attributed.usage_start_at
+            and pools.charge_period_start = split_attributed.usage_start_at
     group by 1, 2
 
     union all
@@ -132,7 +132,7 @@ part_weights as (
     from pools
     inner join split_rows
         on pools.parent_resource_id = split_rows.parent_resource_id
-        and pools.charge_period_start = split_rows.usage_start_at
+            and pools.charge_period_start = split_rows.usage_start_at
     group by 1, 2, 3
 
 ),

@@ -93,9 +93,9 @@ pool_usage as (
     from pools
     inner join usage_by_tenant
         on pools.provider = usage_by_tenant.provider
-        and coalesce(pools.billing_account_id, '') = usage_by_tenant.billing_account_key
-        and pools.usage_date = usage_by_tenant.usage_date
-        and (pools.sub_account_id is null or pools.sub_account_id = usage_by_tenant.sub_account_id)
+            and coalesce(pools.billing_account_id, '') = usage_by_tenant.billing_account_key
+            and pools.usage_date = usage_by_tenant.usage_date
+            and (pools.sub_account_id is null or pools.sub_account_id = usage_by_tenant.sub_account_id)
     group by
         pools.pool_key,
         usage_by_tenant.tenant
@@ -140,7 +140,7 @@ mapped_drivers as (
     from pools
     inner join tenant_map
         on tenant_map.key_type = pools.primary_key_type
-        and tenant_map.key_value = pools.sub_account_id
+            and tenant_map.key_value = pools.sub_account_id
     where pools.pool_key not in (select pool_key from cost_drivers)
         and pools.pool_key not in (select pool_key from token_drivers)
 

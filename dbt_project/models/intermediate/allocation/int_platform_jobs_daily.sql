@@ -30,7 +30,7 @@ attributed as (
     from job_days
     left join tenant_map
         on tenant_map.key_type = 'platform_tenant'
-        and tenant_map.key_value = job_days.tenant_key
+            and tenant_map.key_value = job_days.tenant_key
     left join known_tenants
         on known_tenants.tenant = job_days.tenant_key
 

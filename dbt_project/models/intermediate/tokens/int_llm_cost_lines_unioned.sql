@@ -37,8 +37,10 @@ openai_untiered as (
         end as line_tier,
         line_item like '%, long context' as is_long_context,
         -- the tier prefix and the long-context suffix taken off: "<model>, <kind>" is left
-        replace(replace(replace(replace(replace(line_item,
-            'priority | ', ''), 'flex | ', ''), 'batch | ', ''), 'scale | ', ''), ', long context', '') as line_body
+        replace(replace(replace(replace(replace(
+            line_item,
+            'priority | ', ''
+        ), 'flex | ', ''), 'batch | ', ''), 'scale | ', ''), ', long context', '') as line_body
     from openai_costs
 
 ),

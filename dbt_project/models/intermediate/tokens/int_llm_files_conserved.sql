@@ -96,12 +96,12 @@ final as (
         cast(coalesce(in_focus.lines, 0) as bigint) as focus_lines,
         cast(coalesce(in_focus.tokens, 0) as bigint) as focus_tokens,
         staged.lines = coalesce(in_marts.lines, 0)
-            and staged.tokens = coalesce(in_marts.tokens, 0)
-            and coalesce(staged.requests, -1) = coalesce(in_marts.requests, -1)
-            and (
-                staged.source = 'selfhosted_llm' and coalesce(in_focus.lines, 0) = 0
-                or staged.lines = coalesce(in_focus.lines, 0) and staged.tokens = coalesce(in_focus.tokens, 0)
-            ) as is_conserved
+        and staged.tokens = coalesce(in_marts.tokens, 0)
+        and coalesce(staged.requests, -1) = coalesce(in_marts.requests, -1)
+        and (
+            staged.source = 'selfhosted_llm' and coalesce(in_focus.lines, 0) = 0
+            or staged.lines = coalesce(in_focus.lines, 0) and staged.tokens = coalesce(in_focus.tokens, 0)
+        ) as is_conserved
     from staged
     left join in_marts
         on staged.file_id = in_marts.file_id

@@ -13,7 +13,9 @@ prices as (
 keyed as (
 
     select
-        {{ dbt.concat(["provider", "'/'", "model", "'/'", "service_tier", "'/'", "coalesce(context_window, 'base')", "'/'", "cast(effective_from as " ~ dbt.type_string() ~ ")"]) }} as price_id,
+        {{ dbt.concat([
+            "provider", "'/'", "model", "'/'", "service_tier", "'/'", "coalesce(context_window, 'base')", "'/'",
+            "cast(effective_from as " ~ dbt.type_string() ~ ")"]) }} as price_id,
         prices.*,
         coalesce(lower(context_window), 'base') as context_window_key,
         coalesce(effective_to, cast('9999-12-31' as date)) as effective_until
@@ -29,12 +31,12 @@ overlap_counts as (
     from keyed as this_row
     left join keyed as other_row
         on this_row.provider = other_row.provider
-        and this_row.model = other_row.model
-        and this_row.service_tier = other_row.service_tier
-        and this_row.context_window_key = other_row.context_window_key
-        and this_row.price_id <> other_row.price_id
-        and this_row.effective_from < other_row.effective_until
-        and other_row.effective_from < this_row.effective_until
+            and this_row.model = other_row.model
+            and this_row.service_tier = other_row.service_tier
+            and this_row.context_window_key = other_row.context_window_key
+            and this_row.price_id <> other_row.price_id
+            and this_row.effective_from < other_row.effective_until
+            and other_row.effective_from < this_row.effective_until
     group by this_row.price_id
 
 ),

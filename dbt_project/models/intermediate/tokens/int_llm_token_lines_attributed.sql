@@ -29,13 +29,13 @@ mapped as (
     from lines
     left join tenant_map as tag_map
         on tag_map.key_type = 'tag'
-        and tag_map.key_value = lines.tag_tenant
+            and tag_map.key_value = lines.tag_tenant
     left join tenant_map as primary_map
         on primary_map.key_type = lines.primary_key_type
-        and primary_map.key_value = lines.primary_key
+            and primary_map.key_value = lines.primary_key
     left join tenant_map as key_map
         on key_map.key_type = 'api_key'
-        and key_map.key_value = lines.api_key_id
+            and key_map.key_value = lines.api_key_id
 
 ),
 

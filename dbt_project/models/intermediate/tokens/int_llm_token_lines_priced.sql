@@ -49,30 +49,32 @@ matched as (
         end as unit_price_per_1m,
         -- null when no price row matched
         case when prices.price_id is not null then case lines.token_type
-            when 'input' then 'input_per_1m'
-            when 'cached_input' then 'cached_input_per_1m'
-            when 'cache_write_5m' then 'cache_write_5m_per_1m'
-            when 'cache_write_1h' then 'cache_write_1h_per_1m'
-            when 'input_cache_write' then
-                case
-                    when prices.cache_write_per_1m is not null then 'cache_write_per_1m'
-                    else 'input_per_1m (no cache-write price listed: billed as input)'
+                    when 'input' then 'input_per_1m'
+                    when 'cached_input' then 'cached_input_per_1m'
+                    when 'cache_write_5m' then 'cache_write_5m_per_1m'
+                    when 'cache_write_1h' then 'cache_write_1h_per_1m'
+                    when 'input_cache_write'
+                        then
+                            case
+                                when prices.cache_write_per_1m is not null then 'cache_write_per_1m'
+                                else 'input_per_1m (no cache-write price listed: billed as input)'
+                            end
+                    when 'output' then 'output_per_1m'
+                    when 'reasoning' then 'output_per_1m (reasoning tokens are billed as output)'
+                    when 'input_audio' then 'input_audio_per_1m'
+                    when 'output_audio' then 'output_audio_per_1m'
+                    when 'web_search' then 'web_search_per_1m'
                 end
-            when 'output' then 'output_per_1m'
-            when 'reasoning' then 'output_per_1m (reasoning tokens are billed as output)'
-            when 'input_audio' then 'input_audio_per_1m'
-            when 'output_audio' then 'output_audio_per_1m'
-            when 'web_search' then 'web_search_per_1m'
-        end end as price_basis
+        end as price_basis
     from lines
     left join prices
         on lines.provider = prices.provider
-        and lines.service_tier = prices.service_tier
-        and lines.context_window_key = prices.context_window_key
-        and (lines.model = prices.model or lines.model like prices.model_pattern)
-        and lines.usage_date >= prices.effective_from
-        and lines.usage_date < prices.effective_until
-        and lines.source <> 'selfhosted_llm'
+            and lines.service_tier = prices.service_tier
+            and lines.context_window_key = prices.context_window_key
+            and (lines.model = prices.model or lines.model like prices.model_pattern)
+            and lines.usage_date >= prices.effective_from
+            and lines.usage_date < prices.effective_until
+            and lines.source <> 'selfhosted_llm'
 
 ),
 

@@ -119,7 +119,9 @@ litellm as (
         {{ dbt.dateadd('day', 1, dbt.date_trunc('day', 'litellm_lines.request_start_at')) }} as charge_period_end_at,
         coalesce(providers.provider, litellm_lines.custom_llm_provider) as provider,
         -- the proxy's account at the upstream provider
-        {{ dbt.concat(["coalesce(litellm_lines.proxy_name, 'litellm')", "':'", "coalesce(providers.provider, litellm_lines.custom_llm_provider)"]) }}
+        {{ dbt.concat([
+            "coalesce(litellm_lines.proxy_name, 'litellm')", "':'",
+            "coalesce(providers.provider, litellm_lines.custom_llm_provider)"]) }}
             as billing_account_id,
         litellm_lines.team_id as sub_account_id,
         'litellm_team' as primary_key_type,

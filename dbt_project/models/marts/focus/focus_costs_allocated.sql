@@ -61,14 +61,14 @@ keyed as (
         case when parts.x_part_cost_kind = 'common' then 'common' else 'variable' end as cell_kind,
         case when parts.x_part_cost_kind = 'common' then parts.x_part_pool else parts.x_part_tenant end as cell_key,
         cast(parts.x_part_effective_cost * fx_rates.fx_rate as {{ money_type() }})
-            * cast(power(10, reporting.minor_unit) as decimal(38, 0)) as reporting_scaled,
+        * cast(power(10, reporting.minor_unit) as decimal(38, 0)) as reporting_scaled,
         reporting.minor_unit as reporting_minor_unit
     from parts
     inner join currencies as reporting
         on reporting.currency = '{{ var("reporting_currency") }}'
     left join fx_rates
         on parts.BillingCurrency = fx_rates.billing_currency
-        and parts.charge_date = fx_rates.charge_date
+            and parts.charge_date = fx_rates.charge_date
 
 ),
 
@@ -98,19 +98,19 @@ distributed as (
         -- telescoping: the parts' rounded running sums differ by whole units and end at the
         -- cell's rounded exact sum; the last part takes what largest remainder moved the cell by
         round(cumulative_scaled, 0) - round(cumulative_scaled - reporting_scaled, 0)
-            + case
-                when rank_from_last = 1
-                    then cast(allocation_detail.allocated_amount * cast(power(10, reporting_minor_unit) as decimal(38, 0)) as decimal(38, 0))
-                        - round(cell_scaled, 0)
-                else 0
-            end as chargeback_units
+        + case
+            when rank_from_last = 1
+                then cast(allocation_detail.allocated_amount * cast(power(10, reporting_minor_unit) as decimal(38, 0)) as decimal(38, 0))
+                    - round(cell_scaled, 0)
+            else 0
+        end as chargeback_units
     from cumulated
     left join allocation_detail
         on cumulated.charge_date = allocation_detail.charge_date
-        and cumulated.x_part_tenant = allocation_detail.tenant
-        and cumulated.cell_kind = allocation_detail.cost_kind
-        and cumulated.cell_key = coalesce(allocation_detail.pool, allocation_detail.tenant)
-        and cumulated.x_part_rule = allocation_detail.rule_id
+            and cumulated.x_part_tenant = allocation_detail.tenant
+            and cumulated.cell_kind = allocation_detail.cost_kind
+            and cumulated.cell_key = coalesce(allocation_detail.pool, allocation_detail.tenant)
+            and cumulated.x_part_rule = allocation_detail.rule_id
 
 ),
 
@@ -123,8 +123,8 @@ parts_distributed as (
     from parts
     inner join distributed
         on parts.x_charge_id = distributed.x_charge_id
-        and parts.x_part_tenant = distributed.x_part_tenant
-        and parts.x_part_cost_kind = distributed.x_part_cost_kind
+            and parts.x_part_tenant = distributed.x_part_tenant
+            and parts.x_part_cost_kind = distributed.x_part_cost_kind
 
 ),
 

@@ -75,7 +75,7 @@ unpriced_known as (
     from lines_keyed
     left join book_models
         on lines_keyed.provider = book_models.provider
-        and (lines_keyed.model = book_models.model or lines_keyed.model like book_models.model_pattern)
+            and (lines_keyed.model = book_models.model or lines_keyed.model like book_models.model_pattern)
     where lines_keyed.pricing_status = 'unpriced'
     group by lines_keyed.line_id
 
@@ -164,10 +164,10 @@ joined as (
     from estimated
     full outer join billed
         on estimated.usage_date = billed.usage_date
-        and estimated.provider = billed.provider
-        and estimated.model = billed.model
-        and estimated.token_type = billed.token_type
-        and estimated.service_tier = billed.service_tier
+            and estimated.provider = billed.provider
+            and estimated.model = billed.model
+            and estimated.token_type = billed.token_type
+            and estimated.service_tier = billed.service_tier
 
 ),
 
@@ -182,7 +182,7 @@ with_bill_status as (
     from joined
     left join provider_days
         on joined.provider = provider_days.provider
-        and joined.usage_date = provider_days.usage_date
+            and joined.usage_date = provider_days.usage_date
 
 ),
 

@@ -60,11 +60,13 @@ platform_exact as (
             as platform_cost_exact,
         cast(sum(daily_by_currency.charge_rows) as bigint) as charge_rows,
         cast(sum(case when fx_rates.usd_per_unit is null or reporting_rates.usd_per_unit is null
-            then daily_by_currency.charge_rows else 0 end) as bigint) as rows_without_fx_rate
+                then daily_by_currency.charge_rows
+            else 0
+        end) as bigint) as rows_without_fx_rate
     from daily_by_currency
     left join fx_rates
         on daily_by_currency.billing_currency = fx_rates.currency
-        and {{ fx_rate_valid_on('fx_rates', 'daily_by_currency.charge_date') }}
+            and {{ fx_rate_valid_on('fx_rates', 'daily_by_currency.charge_date') }}
     left join reporting_rates
         on {{ fx_rate_valid_on('reporting_rates', 'daily_by_currency.charge_date') }}
     group by 1

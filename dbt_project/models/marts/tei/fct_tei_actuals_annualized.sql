@@ -106,7 +106,7 @@ final as (
         on lines.source_model = source_months.source_model
     left join line_amounts
         on lines.analysis_id = line_amounts.analysis_id
-        and lines.line_id = line_amounts.line_id
+            and lines.line_id = line_amounts.line_id
 
 )
 

@@ -44,8 +44,8 @@ actuals_with_filter_values as (
         on lines.analysis_id = analyses.analysis_id
     inner join actuals
         on lines.source_model = actuals.source_model
-        and lines.source_measure = actuals.source_measure
-        and analyses.currency = actuals.currency
+            and lines.source_measure = actuals.source_measure
+            and analyses.currency = actuals.currency
 
 ),
 

@@ -17,9 +17,9 @@
 -- depends_on: {{ ref('fct_model_switch_whatif') }}
 {%- set sources = {} -%}
 {%- if execute -%}
-    {%- for name in ['fct_chargeback_monthly', 'fct_chargeback_daily', 'fct_token_usage_daily', 'fct_model_switch_whatif'] -%}
-        {%- do sources.update({name: load_relation(ref(name))}) -%}
-    {%- endfor -%}
+{%- for name in ['fct_chargeback_monthly', 'fct_chargeback_daily', 'fct_token_usage_daily', 'fct_model_switch_whatif'] -%}
+{%- do sources.update({name: load_relation(ref(name))}) -%}
+{%- endfor -%}
 {%- endif -%}
 {%- set chargeback_measures = ['total_cost', 'variable_cost', 'common_cost'] %}
 {%- set string = dbt.type_string() %}

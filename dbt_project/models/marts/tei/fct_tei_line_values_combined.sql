@@ -7,7 +7,8 @@
     period has (unrolled, portable: no recursive CTE), exact decimals, any count. -#}
 {%- set max_steps = max_int_of(
     "select max(steps) from (select count(*) as steps from " ~ ref('fct_tei_line_inputs_unioned')
-    ~ " where input_role in ('factor', 'divisor') group by analysis_id, line_id, period) as counted") %}
+    ~ " where input_role in ('factor', 'divisor') group by analysis_id, line_id, period) as counted",
+    ref('fct_tei_line_inputs_unioned')) %}
 
 with
 

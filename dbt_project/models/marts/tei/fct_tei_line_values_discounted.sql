@@ -58,8 +58,8 @@ final as (
         on lines_risk_adjusted.analysis_id = analyses.analysis_id
     inner join discount_factors
         on lines_risk_adjusted.analysis_id = discount_factors.analysis_id
-        and lines_risk_adjusted.period = discount_factors.period
-        and discount_factors.is_base_rate
+            and lines_risk_adjusted.period = discount_factors.period
+            and discount_factors.is_base_rate
 
 )
 

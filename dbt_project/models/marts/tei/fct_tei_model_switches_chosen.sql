@@ -82,10 +82,10 @@ final as (
     from models_used
     left join alternatives_ranked
         on models_used.analysis_id = alternatives_ranked.analysis_id
-        and models_used.line_id = alternatives_ranked.line_id
-        and models_used.provider = alternatives_ranked.provider
-        and models_used.model = alternatives_ranked.model
-        and alternatives_ranked.saving_rank = 1
+            and models_used.line_id = alternatives_ranked.line_id
+            and models_used.provider = alternatives_ranked.provider
+            and models_used.model = alternatives_ranked.model
+            and alternatives_ranked.saving_rank = 1
 
 )
 

@@ -100,11 +100,11 @@ scenario_lines_adjusted as (
         case
             when line_values.line_id = scenarios.line_id
                 then cast(
-                    line_values.risk_adjustment
-                    + (case when line_values.kind = 'benefit' then -1 else 1 end)
-                    * scenarios.risk_shift_points * 0.01
-                    as {{ money_type() }}
-                )
+                        line_values.risk_adjustment
+                        + (case when line_values.kind = 'benefit' then -1 else 1 end)
+                        * scenarios.risk_shift_points * 0.01
+                        as {{ money_type() }}
+                    )
             else line_values.risk_adjustment
         end as risk_adjustment
     from scenarios
@@ -129,8 +129,8 @@ scenario_lines_discounted as (
     from scenario_lines_adjusted
     inner join discount_factors
         on scenario_lines_adjusted.analysis_id = discount_factors.analysis_id
-        and scenario_lines_adjusted.discount_rate = discount_factors.discount_rate
-        and scenario_lines_adjusted.period = discount_factors.period
+            and scenario_lines_adjusted.discount_rate = discount_factors.discount_rate
+            and scenario_lines_adjusted.period = discount_factors.period
 
 ),
 
@@ -157,8 +157,8 @@ shifted_line_adjustments as (
     from scenario_lines_adjusted
     inner join scenarios
         on scenario_lines_adjusted.analysis_id = scenarios.analysis_id
-        and scenario_lines_adjusted.scenario_id = scenarios.scenario_id
-        and scenario_lines_adjusted.line_id = scenarios.line_id
+            and scenario_lines_adjusted.scenario_id = scenarios.scenario_id
+            and scenario_lines_adjusted.line_id = scenarios.line_id
 
 ),
 
@@ -184,13 +184,13 @@ final as (
     from scenarios
     inner join scenarios_totaled
         on scenarios.analysis_id = scenarios_totaled.analysis_id
-        and scenarios.scenario_id = scenarios_totaled.scenario_id
+            and scenarios.scenario_id = scenarios_totaled.scenario_id
     inner join scenarios_totaled as base_totals
         on scenarios.analysis_id = base_totals.analysis_id
-        and base_totals.scenario_id = 'base'
+            and base_totals.scenario_id = 'base'
     left join shifted_line_adjustments
         on scenarios.analysis_id = shifted_line_adjustments.analysis_id
-        and scenarios.scenario_id = shifted_line_adjustments.scenario_id
+            and scenarios.scenario_id = shifted_line_adjustments.scenario_id
 
 )
 

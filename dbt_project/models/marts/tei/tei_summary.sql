@@ -39,10 +39,10 @@ payback_crossings as (
             case
                 when period = 0 then cast(0 as {{ money_type() }})
                 else cast(
-                    12 * (period - 1)
-                    + {{ divide('12 * (net - cumulative_net)', 'net') }}
-                    as {{ money_type() }}
-                )
+                        12 * (period - 1)
+                        + {{ divide('12 * (net - cumulative_net)', 'net') }}
+                        as {{ money_type() }}
+                    )
             end
         ) as payback_months_exact
     from cash_flow

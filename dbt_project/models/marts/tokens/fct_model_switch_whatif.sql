@@ -92,10 +92,10 @@ candidates as (
     inner join alternatives
         on usage_by_day.currency = alternatives.currency
         -- not itself, and self-hosted traffic has the fleet already
-        and not (
-            usage_by_day.provider = alternatives.alternative_provider
-            and (usage_by_day.price_model = alternatives.alternative_model or usage_by_day.provider = '{{ fleet_provider }}')
-        )
+            and not (
+                usage_by_day.provider = alternatives.alternative_provider
+                and (usage_by_day.price_model = alternatives.alternative_model or usage_by_day.provider = '{{ fleet_provider }}')
+            )
 
 ),
 
@@ -106,26 +106,26 @@ repriced as (
         case
             when candidates.alternative_provider = '{{ fleet_provider }}' then fleet.cost_per_1m_tokens
             else case candidates.token_type
-                when 'input' then alt.input_per_1m
-                when 'cached_input' then coalesce(alt.cached_input_per_1m, alt.input_per_1m)
-                when 'cache_write_5m' then coalesce(alt.cache_write_5m_per_1m, alt.input_per_1m)
-                when 'cache_write_1h' then coalesce(alt.cache_write_1h_per_1m, alt.input_per_1m)
-                when 'input_cache_write' then coalesce(alt.cache_write_per_1m, alt.input_per_1m)
-                when 'output' then alt.output_per_1m
-                when 'web_search' then alt.web_search_per_1m
-                when 'input_audio' then alt.input_audio_per_1m
-                when 'output_audio' then alt.output_audio_per_1m
-            end
+                    when 'input' then alt.input_per_1m
+                    when 'cached_input' then coalesce(alt.cached_input_per_1m, alt.input_per_1m)
+                    when 'cache_write_5m' then coalesce(alt.cache_write_5m_per_1m, alt.input_per_1m)
+                    when 'cache_write_1h' then coalesce(alt.cache_write_1h_per_1m, alt.input_per_1m)
+                    when 'input_cache_write' then coalesce(alt.cache_write_per_1m, alt.input_per_1m)
+                    when 'output' then alt.output_per_1m
+                    when 'web_search' then alt.web_search_per_1m
+                    when 'input_audio' then alt.input_audio_per_1m
+                    when 'output_audio' then alt.output_audio_per_1m
+                end
         end as alternative_unit_price_per_1m
     from candidates
     left join prices as alt
         on candidates.alternative_provider = alt.provider
-        and candidates.alternative_model = alt.model
-        and candidates.usage_date >= alt.effective_from
-        and candidates.usage_date < alt.effective_until
+            and candidates.alternative_model = alt.model
+            and candidates.usage_date >= alt.effective_from
+            and candidates.usage_date < alt.effective_until
     left join fleet
         on cast(candidates.billing_month as date) = fleet.billing_month
-        and candidates.currency = fleet.currency
+            and candidates.currency = fleet.currency
 
 ),
 
@@ -175,7 +175,7 @@ costed as (
     from monthly
     left join fleet
         on monthly.billing_month = fleet.billing_month
-        and monthly.currency = fleet.currency
+            and monthly.currency = fleet.currency
     where monthly.provider <> '{{ fleet_provider }}' or fleet.cost_per_1m_tokens is not null
 
 ),
@@ -245,10 +245,13 @@ final as (
         classified.alternative_basis,
         classified.alternative_basis <> 'free_tier' and classified.alternative_cost is not null as is_recommendable,
         case classified.alternative_basis
-            when 'free_tier' then
-                'free tier: a 0.00 list price (a promotional or rate-limited offer, no SLA), not a price for production volume; never the recommended alternative'
+            when 'free_tier'
+                then
+                    'free tier: a 0.00 list price (a promotional or rate-limited offer, no SLA), '
+                    || 'not a price for production volume; never the recommended alternative'
             when 'fleet_actual_cost' then
-                'the fleet at its actual cost per 1M tokens this month (GPUs fixed per month, idle included): more traffic lowers it until capacity runs out; see break_even_tokens'
+                'the fleet at its actual cost per 1M tokens this month (GPUs fixed per month, idle included): '
+                || 'more traffic lowers it until capacity runs out; see break_even_tokens'
         end as alternative_caveat,
         case when classified.is_fleet_pair then cast(classified.fleet_cost as {{ money_type() }}) end as fleet_cost,
         case when classified.is_fleet_pair then classified.fleet_tokens_served end as fleet_tokens_served,
@@ -260,16 +263,19 @@ final as (
         -- fleet_cost / (pair_api_cost / pair_tokens); none when the API side is free or unpriced
         case
             when pairs_monthly.pair_api_cost > 0 and classified.fleet_cost > 0
-                then cast({{ divide('classified.fleet_cost * pairs_monthly.pair_tokens', 'pairs_monthly.pair_api_cost', scale=0) }} as bigint)
+                then cast(
+                        {{ divide('classified.fleet_cost * pairs_monthly.pair_tokens', 'pairs_monthly.pair_api_cost', scale=0) }}
+                        as bigint
+                    )
         end as break_even_tokens
     from classified
     left join pairs_monthly
         on classified.billing_month = pairs_monthly.billing_month
-        and classified.provider = pairs_monthly.provider
-        and classified.model = pairs_monthly.model
-        and classified.alternative_provider = pairs_monthly.alternative_provider
-        and classified.alternative_model = pairs_monthly.alternative_model
-        and classified.currency = pairs_monthly.currency
+            and classified.provider = pairs_monthly.provider
+            and classified.model = pairs_monthly.model
+            and classified.alternative_provider = pairs_monthly.alternative_provider
+            and classified.alternative_model = pairs_monthly.alternative_model
+            and classified.currency = pairs_monthly.currency
 
 )
 

@@ -37,7 +37,9 @@ categorized as (
             when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Usage'
             when line_item_type in ('Fee', 'SavingsPlanUpfrontFee') then 'Purchase'
             when line_item_type = 'Tax' then 'Tax'
-            when line_item_type in ('Credit', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount', 'SppDiscount', 'DistributorDiscount') then 'Credit'
+            when line_item_type in (
+                    'Credit', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount', 'SppDiscount', 'DistributorDiscount'
+                ) then 'Credit'
             -- a refund reverses an earlier usage charge: same category, flagged as a correction
             when line_item_type = 'Refund' then 'Usage'
             else 'Adjustment'
@@ -156,14 +158,17 @@ mapped as (
         case
             when priced.list_unit_price is not null
                 then cast(
-                    priced.list_unit_price
-                    * case when priced.unblended_rate < 0 then -priced.usage_amount else priced.usage_amount end
-                    as {{ money_type() }})
+                        priced.list_unit_price
+                        * case when priced.unblended_rate < 0 then -priced.usage_amount else priced.usage_amount end
+                        as {{ money_type() }}
+                    )
             else priced.contracted_cost
         end as ListCost,
         case
             when not priced.is_priced then null
-            when priced.line_item_type in ('DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation', 'RIFee', 'SavingsPlanRecurringFee') then 'Committed'
+            when priced.line_item_type in (
+                    'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation', 'RIFee', 'SavingsPlanRecurringFee'
+                ) then 'Committed'
             when priced.is_spot then 'Dynamic'
             else 'Standard'
         end as PricingCategory,

@@ -37,7 +37,7 @@ classified as (
         lower(coalesce(pricing_model, 'ondemand')) as pricing_model_key,
         coalesce(benefit_id, reservation_id) as commitment_id,
         lower(coalesce(pricing_model, '')) in ('reservation', 'savingsplan')
-            or lower(charge_type) in ('unusedreservation', 'unusedsavingsplan') as is_commitment,
+        or lower(charge_type) in ('unusedreservation', 'unusedsavingsplan') as is_commitment,
         coalesce(exchange_rate_pricing_to_billing, 1) as fx_to_billing,
         {{ dbt.split_part(dbt.split_part('resource_id', "'/providers/'", 2), "'/'", 1) }} as resource_provider,
         {{ dbt.split_part(dbt.split_part('resource_id', "'/providers/'", 2), "'/'", 2) }} as resource_kind
@@ -94,9 +94,11 @@ mapped as (
         -- MCA and partner (MPA) files invoice per billing profile, EA per enrollment; the loader
         -- fills billing_account_id of partner and legacy pay-as-you-go files (ingest/azure_cost.py)
         case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_id, priced.billing_account_id)
-            else priced.billing_account_id end as BillingAccountId,
+            else priced.billing_account_id
+        end as BillingAccountId,
         case when priced.agreement_type in ('MCA', 'MPA') then coalesce(priced.billing_profile_name, priced.billing_account_name)
-            else priced.billing_account_name end as BillingAccountName,
+            else priced.billing_account_name
+        end as BillingAccountName,
         case
             when priced.agreement_type = 'MCA' then 'Billing Profile'
             when priced.agreement_type = 'MPA' and priced.billing_profile_id is not null then 'Billing Profile'
@@ -176,7 +178,11 @@ mapped as (
         priced.resource_id as ResourceId,
         priced.resource_name as ResourceName,
         case when priced.resource_id is not null then
-            coalesce(nullif({{ dbt.concat(["priced.resource_provider", "'/'", "priced.resource_kind"]) }}, '/'), priced.consumed_service, priced.meter_category)
+                coalesce(
+                    nullif({{ dbt.concat(["priced.resource_provider", "'/'", "priced.resource_kind"]) }}, '/'),
+                    priced.consumed_service,
+                    priced.meter_category
+                )
         end as ResourceType,
         coalesce(services.service_category, 'Other') as ServiceCategory,
         coalesce(services.service_name, priced.meter_category, priced.consumed_service, 'Microsoft Azure') as ServiceName,
@@ -184,12 +190,13 @@ mapped as (
         case when priced.is_priced then coalesce(priced.product_id, priced.meter_id, priced.part_number) end as SkuId,
         case when priced.is_priced then priced.meter_name end as SkuMeter,
         case when priced.is_priced then
-            {{ dbt.concat(["coalesce(priced.product_id, priced.meter_id, priced.part_number)", "'/'", "priced.pricing_model_key"]) }}
+                {{ dbt.concat(["coalesce(priced.product_id, priced.meter_id, priced.part_number)", "'/'", "priced.pricing_model_key"]) }}
         end as SkuPriceId,
         priced.subscription_id as SubAccountId,
         priced.subscription_name as SubAccountName,
         case when priced.subscription_id is not null then 'Subscription' end as SubAccountType,
-        priced.tags as Tags,
+        -- the FOCUS name differs from the source column in case only
+        priced.tags as Tags,  -- noqa: AL09
         'azure_cost' as x_source,
         priced.source_file as x_source_file,
         priced.file_id as x_file_id,

@@ -147,7 +147,7 @@ subcategory_votes as (
     from normalized
     inner join service_categories
         on normalized.ServiceName = service_categories.service_name
-        and normalized.delivered_service_category = service_categories.service_category
+            and normalized.delivered_service_category = service_categories.service_category
     where normalized.ServiceSubcategory is not null
     group by normalized.ServiceName, normalized.ServiceSubcategory
 
@@ -166,44 +166,45 @@ services as (
     from service_categories
     left join subcategory_votes
         on service_categories.service_name = subcategory_votes.service_name
-        and subcategory_votes.rank_in_name = 1
+            and subcategory_votes.rank_in_name = 1
 
 ),
 
 mapped as (
 
     select
-        normalized.AvailabilityZone as AvailabilityZone,
-        normalized.BilledCost as BilledCost,
-        normalized.BillingAccountId as BillingAccountId,
+        normalized.AvailabilityZone,
+        normalized.BilledCost,
+        normalized.BillingAccountId,
         -- FOCUS 1.2: not null where the provider names accounts; the id stands in for a missing name
         coalesce(normalized.BillingAccountName, normalized.BillingAccountId) as BillingAccountName,
-        normalized.BillingAccountType as BillingAccountType,
-        normalized.BillingCurrency as BillingCurrency,
-        normalized.BillingPeriodEnd as BillingPeriodEnd,
-        normalized.BillingPeriodStart as BillingPeriodStart,
-        normalized.CapacityReservationId as CapacityReservationId,
+        normalized.BillingAccountType,
+        normalized.BillingCurrency,
+        normalized.BillingPeriodEnd,
+        normalized.BillingPeriodStart,
+        normalized.CapacityReservationId,
         normalized.capacity_reservation_status as CapacityReservationStatus,
         normalized.charge_category as ChargeCategory,
         normalized.charge_class as ChargeClass,
-        normalized.ChargeDescription as ChargeDescription,
+        normalized.ChargeDescription,
         coalesce(
             normalized.charge_frequency,
             case when normalized.charge_category = 'Usage' then 'Usage-Based' else 'One-Time' end
         ) as ChargeFrequency,
-        normalized.ChargePeriodEnd as ChargePeriodEnd,
-        normalized.ChargePeriodStart as ChargePeriodStart,
+        normalized.ChargePeriodEnd,
+        normalized.ChargePeriodStart,
         normalized.commitment_discount_category as CommitmentDiscountCategory,
-        normalized.CommitmentDiscountId as CommitmentDiscountId,
-        normalized.CommitmentDiscountName as CommitmentDiscountName,
-        normalized.CommitmentDiscountQuantity as CommitmentDiscountQuantity,
+        normalized.CommitmentDiscountId,
+        normalized.CommitmentDiscountName,
+        normalized.CommitmentDiscountQuantity,
         normalized.commitment_discount_status as CommitmentDiscountStatus,
-        normalized.CommitmentDiscountType as CommitmentDiscountType,
-        normalized.CommitmentDiscountUnit as CommitmentDiscountUnit,
+        normalized.CommitmentDiscountType,
+        normalized.CommitmentDiscountUnit,
         -- consumption is measured on usage, never on other categories or unused commitments
         case when normalized.is_consumption then normalized.ConsumedQuantity end as ConsumedQuantity,
         case when normalized.is_consumption and normalized.ConsumedQuantity is not null
-            then coalesce(consumed_units.focus_unit, normalized.ConsumedUnit) end as ConsumedUnit,
+                then coalesce(consumed_units.focus_unit, normalized.ConsumedUnit)
+        end as ConsumedUnit,
         coalesce(
             normalized.ContractedCost,
             {{ dbt.safe_cast('normalized.contracted_unit_price * normalized.PricingQuantity', money_type()) }},
@@ -213,13 +214,13 @@ mapped as (
             when normalized.ContractedUnitPrice is null and normalized.ContractedCost is null then normalized.list_unit_price
             else normalized.contracted_unit_price
         end as ContractedUnitPrice,
-        normalized.EffectiveCost as EffectiveCost,
-        normalized.InvoiceId as InvoiceId,
+        normalized.EffectiveCost,
+        normalized.InvoiceId,
         coalesce(normalized.InvoiceIssuerName, normalized.ProviderName, normalized.ServiceProviderName) as InvoiceIssuerName,
-        normalized.ListCost as ListCost,
+        normalized.ListCost,
         normalized.list_unit_price as ListUnitPrice,
         normalized.pricing_category as PricingCategory,
-        normalized.PricingCurrency as PricingCurrency,
+        normalized.PricingCurrency,
         -- priced in the billing currency: the pricing-currency amounts are the billing ones
         coalesce(
             normalized.PricingCurrencyContractedUnitPrice,
@@ -233,7 +234,7 @@ mapped as (
             normalized.PricingCurrencyListUnitPrice,
             case when normalized.PricingCurrency = normalized.BillingCurrency then normalized.list_unit_price end
         ) as PricingCurrencyListUnitPrice,
-        normalized.PricingQuantity as PricingQuantity,
+        normalized.PricingQuantity,
         case when normalized.PricingQuantity is not null then coalesce(pricing_units.focus_unit, normalized.PricingUnit) end
             as PricingUnit,
         -- FOCUS 1.3 deprecates ProviderName/PublisherName for ServiceProviderName: either fills the other
@@ -242,32 +243,33 @@ mapped as (
         coalesce(normalized.ServiceProviderName, normalized.ProviderName) as ServiceProviderName,
         coalesce(normalized.HostProviderName, normalized.ServiceProviderName, normalized.ProviderName) as HostProviderName,
         -- a provider's own split cost allocation and contract application pass through as exported
-        normalized.AllocatedMethodDetails as AllocatedMethodDetails,
-        normalized.AllocatedMethodId as AllocatedMethodId,
-        normalized.AllocatedResourceId as AllocatedResourceId,
-        normalized.AllocatedResourceName as AllocatedResourceName,
-        normalized.AllocatedTags as AllocatedTags,
-        normalized.ContractApplied as ContractApplied,
+        normalized.AllocatedMethodDetails,
+        normalized.AllocatedMethodId,
+        normalized.AllocatedResourceId,
+        normalized.AllocatedResourceName,
+        normalized.AllocatedTags,
+        normalized.ContractApplied,
         -- FOCUS 1.2 sets RegionId and RegionName together (1.0 exports had a name without an id)
         normalized.region_id as RegionId,
         coalesce(normalized.RegionName, known_regions.region_name, normalized.region_id) as RegionName,
-        normalized.ResourceId as ResourceId,
+        normalized.ResourceId,
         case when normalized.ResourceId is not null then normalized.ResourceName end as ResourceName,
         -- ResourceType goes with ResourceId: the service names a resource whose type was not exported
         case when normalized.ResourceId is not null then coalesce(normalized.ResourceType, normalized.ServiceName) end
             as ResourceType,
         services.service_category as ServiceCategory,
-        normalized.ServiceName as ServiceName,
+        normalized.ServiceName,
         services.service_subcategory as ServiceSubcategory,
-        normalized.SkuId as SkuId,
+        normalized.SkuId,
         -- SkuMeter (1.1) names what a SKU meters: a 1.0 export's metered unit stands in for it
         case when normalized.SkuId is not null
-            then coalesce(normalized.SkuMeter, normalized.ConsumedUnit, normalized.PricingUnit) end as SkuMeter,
+                then coalesce(normalized.SkuMeter, normalized.ConsumedUnit, normalized.PricingUnit)
+        end as SkuMeter,
         nullif(normalized.SkuPriceDetails, '{}') as SkuPriceDetails,
-        normalized.SkuPriceId as SkuPriceId,
-        normalized.SubAccountId as SubAccountId,
-        normalized.SubAccountName as SubAccountName,
-        normalized.SubAccountType as SubAccountType,
+        normalized.SkuPriceId,
+        normalized.SubAccountId,
+        normalized.SubAccountName,
+        normalized.SubAccountType,
         nullif(normalized.Tags, '{}') as Tags,
         'focus' as x_source,
         normalized.source_file as x_source_file,

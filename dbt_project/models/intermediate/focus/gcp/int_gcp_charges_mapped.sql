@@ -55,10 +55,12 @@ with_commitments as (
     select
         export_rows.*,
         export_rows.row_kind = 'cost' and export_rows.cost_type = 'regular'
-            and export_rows.sku_description like 'Commitment%' as is_commitment_fee,
+        and export_rows.sku_description like 'Commitment%' as is_commitment_fee,
         case
             when export_rows.row_kind = 'credit' and export_rows.credit_type in ({{ cud_credit_types }})
-                then coalesce(export_rows.subscription_instance_id, export_rows.credit_id, export_rows.credit_full_name, export_rows.credit_name)
+                then coalesce(
+                        export_rows.subscription_instance_id, export_rows.credit_id, export_rows.credit_full_name, export_rows.credit_name
+                    )
             when export_rows.row_kind = 'cost' then coalesce(export_rows.subscription_instance_id, cud_credits.commitment_id)
         end as commitment_id,
         case
@@ -73,8 +75,8 @@ with_commitments as (
     from export_rows
     left join cud_credits
         on export_rows.row_kind = 'cost'
-        and export_rows.file_id = cud_credits.file_id
-        and export_rows.export_row = cud_credits.export_row
+            and export_rows.file_id = cud_credits.file_id
+            and export_rows.export_row = cud_credits.export_row
 
 ),
 

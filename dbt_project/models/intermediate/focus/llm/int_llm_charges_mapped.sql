@@ -44,9 +44,9 @@ lines_on_bill as (
     from lines
     left join billed_days
         on lines.provider = billed_days.provider
-        and coalesce(lines.billing_account_id, '') = billed_days.billing_account_key
-        and lines.usage_date = billed_days.usage_date
-        and lines.source in ('openai_usage', 'anthropic_usage')
+            and coalesce(lines.billing_account_id, '') = billed_days.billing_account_key
+            and lines.usage_date = billed_days.usage_date
+            and lines.source in ('openai_usage', 'anthropic_usage')
 
 ),
 
@@ -132,7 +132,9 @@ mapped as (
         sku_id as SkuId,
         sku_meter as SkuMeter,
         case
-            when is_priced then {{ dbt.concat(["sku_id", "'/'", "service_tier", "'/'", "cast(price_effective_from as " ~ dbt.type_string() ~ ")"]) }}
+            when is_priced
+                then {{ dbt.concat([
+                    "sku_id", "'/'", "service_tier", "'/'", "cast(price_effective_from as " ~ dbt.type_string() ~ ")"]) }}
             else {{ dbt.concat(["sku_id", "'/'", "service_tier", "'/unpriced'"]) }}
         end as SkuPriceId,
         sub_account_id as SubAccountId,
