@@ -6,7 +6,8 @@ no error-level check failed does it publish `<published folder>/<warehouse file 
 published folder's own links to the files behind them (the parquet_file models' files, the raw
 store), never the working ones, which later builds replace and delete.
 
-The swap: the files are linked first (hard links under their unique names; copied when the
+The file work (links, view rewrites, the check that the copy reads alone, pruning) is in
+publish_files.py. The swap: the files are linked first (hard links under their unique names; copied when the
 folders are on different filesystems), then the DuckDB copy is written and read back under a
 temporary name, then renamed over the published one (atomic on one filesystem). A reader that
 holds the previous copy open keeps reading it: Linux keeps a renamed-over file's data while it is
@@ -26,15 +27,16 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project import model_files
+from dagster_project import publish_files as pf
+from dagster_project.publish_files import PublishError
 from dagster_project.warehouse import open_warehouse
 
+__all__ = [
+    "AUDIT_STATE_KEY", "Publication", "PublishError", "audit_and_publish", "blocking_failures_of_run", "last_audit",
+    "manifest_path", "publish", "published_dir", "published_path", "read_manifest", "record_audit", "short_failure",
+]
+
 AUDIT_STATE_KEY = "publish_audit"
-_CREATE_VIEW_RE = re.compile(r"^\s*create\s+view\b", re.IGNORECASE)
-
-
-class PublishError(Exception):
-    """Publishing was refused or failed; the previous published copy is untouched. One line."""
 
 
 @dataclass
@@ -69,98 +71,6 @@ def read_manifest(warehouse: Path) -> dict | None:
         return None
 
 
-def _sql_text(text: str) -> str:
-    return text.replace("'", "''")
-
-
-def _file_folders(conn: duckdb.DuckDBPyConnection) -> list[Path]:
-    """The folders whose files the warehouse's views read by absolute path."""
-    from dagster_project.ingest import raw_files
-
-    folders = [model_files.folder(conn)]
-    try:
-        folders.append(raw_files.store_dir(conn))
-    except RuntimeError:
-        pass
-    return [f.resolve() for f in folders if f is not None]
-
-
-def _views(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    return conn.execute(
-        "select schema_name, view_name, sql from duckdb_views() "
-        "where not internal and not temporary and database_name = current_database() order by 1, 2"
-    ).fetchall()
-
-
-def _referenced(views_sql: str, folders: list[Path]) -> list[tuple[Path, Path]]:
-    """(folder, file) for every file under `folders` that a view names as a quoted path."""
-    found = []
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and f"'{_sql_text(str(path))}'" in views_sql:
-                found.append((folder, path))
-    return found
-
-
-def _link(source: Path, dest: Path) -> str:
-    """Put `source` at `dest`: 'present' (already the same file), 'linked' or 'copied'."""
-    if dest.exists():
-        if os.path.samefile(source, dest):
-            return "present"
-        # a copy made earlier across filesystems: the names are unique per content
-        if dest.stat().st_size == source.stat().st_size and dest.stat().st_mtime >= source.stat().st_mtime:
-            return "present"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(dest.name + ".partial")
-    partial.unlink(missing_ok=True)
-    try:
-        os.link(source, partial)
-        how = "linked"
-    except OSError:
-        shutil.copyfile(source, partial)
-        how = "copied"
-    os.replace(partial, dest)
-    return how
-
-
-def _rewrite_views(conn: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> int:
-    rewritten = 0
-    for _schema, _name, sql in _views(conn):
-        new = sql
-        for old, repl in mapping.items():
-            new = new.replace(old, repl)
-        if new != sql:
-            conn.execute(_CREATE_VIEW_RE.sub("create or replace view", new, count=1))
-            rewritten += 1
-    return rewritten
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _verify(path: Path, old_prefixes: list[str]) -> None:
-    """The copy opens read-only on its own and every view binds (each file it names exists)."""
-    conn = duckdb.connect(str(path), read_only=True)
-    try:
-        for schema, name, sql in _views(conn):
-            stray = next((p for p in old_prefixes if p in sql), None)
-            if stray:
-                raise PublishError(f"view {schema}.{name} of the copy still reads the working folder {stray[1:]}")
-            try:
-                conn.execute(f'select * from "{schema}"."{name}" limit 0').fetchall()
-            except duckdb.Error as exc:
-                raise PublishError(f"view {schema}.{name} of the copy does not read: {str(exc).splitlines()[0]}") from None
-    finally:
-        conn.close()
-
-
 def publish(warehouse: Path, run_id: str | None = None) -> Publication:
     """Publish the working warehouse for BI (the caller holds the run lock and has audited the build)."""
     warehouse = Path(warehouse).resolve()
@@ -177,9 +87,9 @@ def publish(warehouse: Path, run_id: str | None = None) -> Publication:
     # the working warehouse, checkpointed: the file alone then holds the whole build
     with open_warehouse(warehouse) as conn:
         conn.execute("checkpoint")
-        folders = _file_folders(conn)
-        views_sql = "\n".join(sql for _, _, sql in _views(conn))
-        referenced = _referenced(views_sql, folders)
+        folders = pf.file_folders(conn)
+        views_sql = "\n".join(sql for _, _, sql in pf.views(conn))
+        referenced = pf.referenced(views_sql, folders)
     names = [f.name for f in folders]
     if len(set(names)) != len(names):
         raise PublishError(f"the model files and raw store folders share a name ({', '.join(names)}): move one")
@@ -188,28 +98,28 @@ def publish(warehouse: Path, run_id: str | None = None) -> Publication:
     pub = Publication(path=target, published_at=published_at.isoformat(), run_id=run_id)
     for folder, path in referenced:
         rel = Path(folder.name) / path.relative_to(folder)
-        how = _link(path, target_dir / rel)
+        how = pf.link(path, target_dir / rel)
         pub.linked += how == "linked"
         pub.copied += how == "copied"
         pub.files.append(str(rel))
-    mapping = {f"'{_sql_text(str(folder))}/": f"'{_sql_text(str(target_dir / folder.name))}/" for folder in folders}
+    mapping = {f"'{pf.sql_text(str(folder))}/": f"'{pf.sql_text(str(target_dir / folder.name))}/" for folder in folders}
 
     staging = target_dir / f".{warehouse.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         shutil.copyfile(warehouse, staging)
         conn = duckdb.connect(str(staging))
         try:
-            _rewrite_views(conn, mapping)
+            pf.rewrite_views(conn, mapping)
             conn.execute("create schema if not exists ops")
             conn.execute("create or replace table ops.published_copy as select ? as published_at, ? as run_id, ? as source_warehouse",
                          [published_at, run_id, str(warehouse)])
             conn.execute("checkpoint")
         finally:
             conn.close()
-        _verify(staging, list(mapping))
-        _fsync(staging)
+        pf.verify(staging, list(mapping))
+        pf.fsync(staging)
         os.replace(staging, target)
-        _fsync(target_dir)
+        pf.fsync(target_dir)
     finally:
         for leftover in target_dir.glob(f"{staging.name}*"):
             leftover.unlink(missing_ok=True)
@@ -220,24 +130,8 @@ def publish(warehouse: Path, run_id: str | None = None) -> Publication:
     staged_manifest = manifest_path(warehouse).with_suffix(".json.tmp")
     staged_manifest.write_text(json.dumps(manifest, indent=2))
     os.replace(staged_manifest, manifest_path(warehouse))
-    pub.removed = _prune(target_dir, names, set(pub.files) | set(previous.get("files", [])))
+    pub.removed = pf.prune(target_dir, names, set(pub.files) | set(previous.get("files", [])))
     return pub
-
-
-def _prune(target_dir: Path, folder_names: list[str], keep: set[str]) -> int:
-    """Delete the published files that neither this copy nor the previous one reads."""
-    removed = 0
-    for name in folder_names:
-        root = target_dir / name
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("*"), reverse=True):
-            if path.is_file() and str(path.relative_to(target_dir)) not in keep:
-                path.unlink()
-                removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-    return removed
 
 
 # --- the audit: what the last run's checks said about the build in the working warehouse

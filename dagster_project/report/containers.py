@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dagster_project.report import queries as q
 from dagster_project.report.fmt import esc
+from dagster_project.report.layout import not_available, num_td
 
 JOBS_SQL = """
 select tenant, currency,
@@ -30,8 +31,6 @@ order by 1
 
 
 def container_jobs(c) -> str:
-    from dagster_project.report.render import not_available, num_td
-
     if not c.has("fct_allocation_detail"):
         return not_available("marts.fct_allocation_detail")
     month = q.latest_month(c.conn)

@@ -8,8 +8,8 @@ from collections import defaultdict
 
 from dagster_project.report import queries as q
 from dagster_project.report.fmt import esc, integer
-from dagster_project.report.render import PALETTE, Ctx, not_available, num_td
-from dagster_project.report.svg import Series, bars_with_line
+from dagster_project.report.layout import Ctx, not_available, num_td
+from dagster_project.report.svg import PALETTE, Series, bars_with_line
 
 KIND_HEADERS = (("billed", "Provider bill"), ("estimated", "Estimate (not billed yet)"),
                 ("proxy", "LiteLLM proxy"), ("selfhosted", "Self-hosted GPU share"))
