@@ -77,7 +77,7 @@ numbered_steps as (
     from line_inputs
     inner join lines
         on line_inputs.analysis_id = lines.analysis_id
-        and line_inputs.line_id = lines.line_id
+            and line_inputs.line_id = lines.line_id
     where line_inputs.input_role in ('factor', 'divisor')
 
 ),
@@ -156,9 +156,9 @@ combined_inputs as (
     from steps_combined
     inner join last_steps
         on steps_combined.analysis_id = last_steps.analysis_id
-        and steps_combined.line_id = last_steps.line_id
-        and steps_combined.period = last_steps.period
-        and steps_combined.step_number = last_steps.step_number
+            and steps_combined.line_id = last_steps.line_id
+            and steps_combined.period = last_steps.period
+            and steps_combined.step_number = last_steps.step_number
 
 ),
 
@@ -215,16 +215,16 @@ final as (
     from line_periods
     left join combined_inputs
         on line_periods.analysis_id = combined_inputs.analysis_id
-        and line_periods.line_id = combined_inputs.line_id
-        and line_periods.period = combined_inputs.period
+            and line_periods.line_id = combined_inputs.line_id
+            and line_periods.period = combined_inputs.period
     left join addends_summed
         on line_periods.analysis_id = addends_summed.analysis_id
-        and line_periods.line_id = addends_summed.line_id
-        and line_periods.period = addends_summed.period
+            and line_periods.line_id = addends_summed.line_id
+            and line_periods.period = addends_summed.period
     left join inputs_counted
         on line_periods.analysis_id = inputs_counted.analysis_id
-        and line_periods.line_id = inputs_counted.line_id
-        and line_periods.period = inputs_counted.period
+            and line_periods.line_id = inputs_counted.line_id
+            and line_periods.period = inputs_counted.period
 
 )
 
