@@ -1,7 +1,10 @@
 """The bare reference: one hand-written DuckDB CREATE TABLE AS SELECT doing the same CUR 2.0 to
 FOCUS 1.2 mapping straight from the parquet files. No registry, no dbt, no checks.
 
-usage: python bare_reference.py LANDING_DIR OUT_DUCKDB
+usage: python bare_reference.py LANDING_DIR OUT_DUCKDB [--parquet]
+
+With --parquet the FOCUS rows are written as a parquet file next to OUT_DUCKDB instead of a
+DuckDB table (the fairest floor for our marts, which are parquet files behind views).
 """
 
 import sys
@@ -66,11 +69,19 @@ from read_parquet($glob)
 
 def main() -> None:
     landing, out = sys.argv[1], sys.argv[2]
+    as_parquet = "--parquet" in sys.argv[3:]
     started = time.monotonic()
     conn = duckdb.connect(out)
     conn.execute("set preserve_insertion_order = false")
-    conn.execute(MAPPING, {"glob": f"{landing}/aws_cur/**/*.parquet"})
-    rows = conn.execute("select count(*) from focus").fetchone()[0]
+    glob = f"{landing}/aws_cur/**/*.parquet"
+    if as_parquet:
+        select = MAPPING.replace("create table focus as\n", "", 1).replace("$glob", "'" + glob.replace("'", "''") + "'")
+        target = out.rsplit(".", 1)[0] + ".parquet"
+        conn.execute(f"copy ({select}) to '{target}' (format parquet)")
+        rows = conn.execute("select count(*) from read_parquet(?)", [target]).fetchone()[0]
+    else:
+        conn.execute(MAPPING, {"glob": glob})
+        rows = conn.execute("select count(*) from focus").fetchone()[0]
     conn.close()
     print(f"{rows} {time.monotonic() - started:.3f}")
 

@@ -4,7 +4,10 @@ Not part of `make test`: it prints and records, it never asserts a time. Results
 benchmarks/results/<date>.json and .md. Sizes: BENCH_SIZES=1000000,3000000 to override;
 BENCH_TOKEN_RECORDS (default 1000000, 0 to skip) sizes the token-log run; BENCH_MANY_FILES
 (default 2000, 0 to skip) and BENCH_MANY_ROWS (default 1000000) size the many-files run: one CUR
-month delivered as one file per export and as that many files, ingest + build compared.
+month delivered as one file per export and as that many files, ingest + build compared;
+BENCH_HISTORY_MONTHS (default 36, 0 to skip) and BENCH_HISTORY_ROWS (default 1000000) size the
+history run: that many months built cold, the open month restated, a no-op run, against the same
+restatement in a one-month warehouse.
 """
 
 from __future__ import annotations
@@ -174,6 +177,69 @@ def bench_many_files(rows: int, files: int) -> dict:
     return result
 
 
+def _months_before(last: str, n: int) -> list[str]:
+    year, month = (int(x) for x in last.split("-"))
+    out = []
+    for _ in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _sample_months(landing: Path, months: list[str], rows: int, seed: int) -> None:
+    for month in months:
+        subprocess.run([str(BIN / "finops"), "sample", "--out", str(landing), "--month", month, "--seed", str(seed),
+                        "--rows", str(rows), "--source", "aws_cur"], check=True, stdout=subprocess.DEVNULL)
+
+
+def _restate(landing: Path, month: str, rows: int) -> None:
+    """The provider re-delivers the open month: same file paths, new content (another seed)."""
+    staged = landing.parent / "restated"
+    shutil.rmtree(staged, ignore_errors=True)
+    _sample_months(staged, [month], rows, seed=2)
+    for f in staged.rglob("*.parquet"):
+        target = landing / f.relative_to(staged)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, target)
+    shutil.rmtree(staged)
+
+
+def bench_history(months: int, rows: int, last_month: str = "2026-10") -> dict:
+    """Issue #21: a warehouse holding `months` months of `rows` CUR rows each, built cold; then the
+    open month restated; then a no-op run. The same restatement in a one-month warehouse is the
+    reference (target: at most 1.2x, wall and CPU), the bare mapping of all months to parquet the
+    floor of the cold build (target: within 3x)."""
+    history = _months_before(last_month, months)
+    result: dict = {"months": months, "rows_per_month": rows}
+    for label, span in (("history", history), ("one_month", history[-1:])):
+        root = DATA / f"history_{label}_{len(span)}x{rows}"
+        shutil.rmtree(root, ignore_errors=True)
+        landing, warehouse = root / "landing", root / "finops.duckdb"
+        print(f"[history {label}] generating {len(span)} month(s) of {rows:,} CUR rows ...", flush=True)
+        _sample_months(landing, span, rows, seed=1)
+        runs = {}
+        if label == "history":
+            print("[history] bare reference to parquet ...", flush=True)
+            bare = run_measured([sys.executable, str(HERE / "bare_reference.py"), str(landing), str(root / "bare.duckdb"), "--parquet"])
+            runs["bare_parquet"] = {k: bare[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")}
+        cmd = [str(BIN / "finops"), "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+        for step in ("cold", "restate", "noop"):
+            if step == "restate":
+                _restate(landing, span[-1], rows)
+            print(f"[history {label}] {step} run ...", flush=True)
+            measured = run_measured(cmd)
+            runs[step] = {k: measured[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")}
+            if measured["returncode"] != 0:
+                runs[step]["error"] = measured["stderr"][-3000:]
+        result[label] = runs
+        shutil.rmtree(root, ignore_errors=True)
+    hist, one = result["history"], result["one_month"]
+    result["restate_ratio_wall"] = round(hist["restate"]["wall_s"] / one["restate"]["wall_s"], 2)
+    result["restate_ratio_cpu"] = round(hist["restate"]["cpu_s"] / one["restate"]["cpu_s"], 2)
+    result["cold_to_bare_parquet"] = round(hist["cold"]["wall_s"] / hist["bare_parquet"]["wall_s"], 2)
+    return result
+
+
 TOKEN_SOURCES = ("selfhosted_llm", "litellm_spend")
 
 
@@ -214,7 +280,8 @@ def bench_tokens(records: int) -> dict:
     return result
 
 
-def markdown(results: list[dict], machine: str, tokens: dict | None = None, many: dict | None = None) -> str:
+def markdown(results: list[dict], machine: str, tokens: dict | None = None, many: dict | None = None,
+             history: dict | None = None) -> str:
     lines = [f"Machine: {machine}", "",
              "| rows | bare wall s | pipeline wall s | pipeline CPU s | peak RSS MB | rows/s | pipeline / bare | no-op rerun s |",
              "|---|---|---|---|---|---|---|---|"]
@@ -242,6 +309,14 @@ def markdown(results: list[dict], machine: str, tokens: dict | None = None, many
                       f"{split['files']:,} files ingest + build {split['ingest_plus_build_s']} s (ingest {split['ingest_s']}, "
                       f"dbt {split['dbt_s']}, run {split['pipeline']['wall_s']} s wall); many / one = {many['ratio_many_to_one']} "
                       f"(target at most 1.5); no-op reruns {one['noop_rerun_s']} s and {split['noop_rerun_s']} s"]
+    if history:
+        h, o = history["history"], history["one_month"]
+        lines += ["", f"History ({history['months']} months of {history['rows_per_month']:,} CUR rows): cold build "
+                      f"{h['cold']['wall_s']} s wall / {h['cold']['cpu_s']} CPU-s (bare mapping to parquet "
+                      f"{h['bare_parquet']['wall_s']} s: {history['cold_to_bare_parquet']}x, target at most 3); open month restated "
+                      f"{h['restate']['wall_s']} s / {h['restate']['cpu_s']} CPU-s against {o['restate']['wall_s']} s / "
+                      f"{o['restate']['cpu_s']} CPU-s in a one-month warehouse: {history['restate_ratio_wall']}x wall, "
+                      f"{history['restate_ratio_cpu']}x CPU (target at most 1.2); no-op run {h['noop']['wall_s']} s"]
     return "\n".join(lines) + "\n"
 
 
@@ -253,11 +328,13 @@ def main() -> None:
     tokens = bench_tokens(token_records) if token_records else None
     many_files = int(os.environ.get("BENCH_MANY_FILES", "2000"))
     many = bench_many_files(int(os.environ.get("BENCH_MANY_ROWS", "1000000")), many_files) if many_files else None
+    history_months = int(os.environ.get("BENCH_HISTORY_MONTHS", "36"))
+    history = bench_history(history_months, int(os.environ.get("BENCH_HISTORY_ROWS", "1000000"))) if history_months else None
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.date.today().isoformat()
-    payload = {"date": stamp, "machine": machine, "results": results, "tokens": tokens, "many_files": many}
+    payload = {"date": stamp, "machine": machine, "results": results, "tokens": tokens, "many_files": many, "history": history}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(payload, indent=2))
-    md = markdown(results, machine, tokens, many)
+    md = markdown(results, machine, tokens, many, history)
     (RESULTS / f"{stamp}.md").write_text(md)
     print(md)
 
