@@ -21,7 +21,7 @@ from dagster_project.checks.schema_drift import (
 )
 from dagster_project.checks.spikes import daily_cost_spikes
 from dagster_project.checks.tokens import ungrouped_token_usage
-from dagster_project.jobs import landing_files_sensor, nightly_job, nightly_schedule
+from dagster_project.jobs import build_job, changed_months_sensor, ingest_job, landing_files_sensor, nightly_schedule
 from dagster_project.resources import build_resources
 from dagster_project.sensors import publish_after_run_sensor, run_failure_alert_sensor
 
@@ -31,8 +31,8 @@ defs = dg.Definitions(
                   *gx_checks, late_data, *schema_drift_checks, unknown_line_item_types, daily_cost_spikes,
                   fx_rates_carried_forward, ungrouped_token_usage, unmapped_reference_values, llm_cost_gap,
                   container_split_conservation],
-    jobs=[nightly_job],
+    jobs=[ingest_job, build_job],
     schedules=[nightly_schedule],
-    sensors=[landing_files_sensor, run_failure_alert_sensor, publish_after_run_sensor],
+    sensors=[landing_files_sensor, changed_months_sensor, run_failure_alert_sensor, publish_after_run_sensor],
     resources=build_resources(),
 )

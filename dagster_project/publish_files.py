@@ -44,13 +44,16 @@ def views(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
 
 
 def referenced(views_sql: str, folders: list[Path]) -> list[tuple[Path, Path]]:
-    """(folder, file) for every file under `folders` that a view names as a quoted path."""
+    """(folder, file) for every file under `folders` that a view names as a quoted path or
+    reads with its month folder."""
     found = []
     for folder in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and f"'{sql_text(str(path))}'" in views_sql:
+            # a file by its path, or a partitioned model's month folder as `<folder>/*.parquet`
+            if path.is_file() and (f"'{sql_text(str(path))}'" in views_sql
+                                   or f"'{sql_text(str(path.parent))}/*.parquet'" in views_sql):
                 found.append((folder, path))
     return found
 

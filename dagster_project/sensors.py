@@ -12,7 +12,7 @@ import duckdb
 
 from dagster_project import progress
 from dagster_project.alerting import Alert, post_to_slack, raise_alert, redact
-from dagster_project.jobs import nightly_job
+from dagster_project.jobs import build_job
 from dagster_project.settings import Settings
 from dagster_project.warehouse import explain_open_error, lock_holder, open_warehouse
 
@@ -93,10 +93,10 @@ PUBLISH_LOCK_WAIT_SECONDS = 600.0
 
 @dg.run_status_sensor(
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[nightly_job],
+    monitored_jobs=[build_job],
     name="publish_after_run_sensor",
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Write-audit-publish for nightly_job runs the daemon started: publishes the copy BI reads "
+    description="Write-audit-publish for build_job runs the daemon started: publishes the copy BI reads "
     "(<warehouse folder>/published/) when no error-level check failed in the run, else alerts publish_blocked.",
 )
 def publish_after_run_sensor(context: dg.RunStatusSensorContext):

@@ -33,9 +33,13 @@ OPS_DDL = [
         status varchar not null,
         reason varchar,
         superseded_by varchar,
-        loaded_at timestamp not null
+        loaded_at timestamp not null,
+        -- the months of the rows' charge days ('YYYY-MM,...'; the monthly partitions)
+        charge_months varchar
     )
     """,
+    # warehouses from before the monthly partitions
+    "alter table ops.ingest_files add column if not exists charge_months varchar",
     """
     create table if not exists ops.alerts (
         alert_id varchar primary key,

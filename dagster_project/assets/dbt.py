@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from dagster_project import model_files, progress, spark_target
+from dagster_project import model_files, partitions, progress, spark_target
 from dagster_project.checks import gx_suites
 from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.resources import FinopsDbtCliResource, FinopsWarehouse
@@ -45,10 +45,9 @@ class FinopsTranslator(DagsterDbtTranslator):
 
 
 def build_fingerprint(conn, manifest_path, settings: Settings) -> str:
-    """What the dbt build depends on: the loaded files, the project's nodes and the options."""
+    """What every month's build depends on besides its files (dagster_project/partitions.py): the
+    project's nodes and macros, the options and the ECB rates."""
     h = hashlib.sha256()
-    for file_id, status in conn.execute("select file_id, status from ops.ingest_files order by file_id").fetchall():
-        h.update(f"{file_id}:{status};".encode())
     # the ECB rates (raw.fx_ecb_rates, replaced each run): new rates convert again
     h.update(str(conn.execute("select max(value) from ops.pipeline_state where key = 'fx_ecb_rates_digest'").fetchone()[0]).encode())
     manifest = json.loads(manifest_path.read_text())
@@ -62,15 +61,23 @@ def build_fingerprint(conn, manifest_path, settings: Settings) -> str:
     return h.hexdigest()
 
 
-def _unchanged_since_last_build(conn, fingerprint: str) -> bool:
-    row = conn.execute("select value from ops.pipeline_state where key = 'dbt_build_fingerprint'").fetchone()
-    built = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'focus_costs'"
-    ).fetchone()[0]
-    return bool(row and row[0] == fingerprint and built and os.environ.get("FINOPS_FORCE_BUILD") != "1")
+def plan_build(conn, context: dg.AssetExecutionContext, fingerprint: str, stale: list[str]) -> tuple[str, list[str] | None]:
+    """('skip' | 'full' | 'months', months): what this run builds (dagster_project/partitions.py).
+    The `finops/months` tag of a run that `finops run` or the changed-months sensor started
+    names the months (a changed project still builds all); a run of a partition range without
+    it (a backfill) builds that range."""
+    tagged = partitions.months_from_tag(context.run.tags.get(partitions.MONTHS_TAG, ""))
+    if tagged is not None and tagged[0] == "skip" and not stale and partitions.project_unchanged(conn, fingerprint):
+        return tagged
+    if tagged is not None and tagged[0] == "full":
+        return "full", None
+    requested = tagged[1] if tagged is not None and tagged[0] == "months" else None
+    if requested is None and context.has_partition_key_range:
+        requested = sorted(context.partition_keys)
+    return partitions.plan(conn, fingerprint, bool(stale), requested)
 
 
-def _stale_model_files(conn) -> list[str]:
+def stale_model_files(conn) -> list[str]:
     """Why the parquet_file models' views cannot stand as built (empty: they can): a file
     missing, unreadable or outside this warehouse's folder, or changed since the last build
     (its path, size and mtime, recorded after the build). Part of the skip decision, so that
@@ -190,6 +197,9 @@ def with_mart_metadata(context, conn, events):
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
+    # a run of a range of months builds them in one dbt invocation
+    partitions_def=partitions.monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=FinopsTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
 )
 def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: FinopsWarehouse):
@@ -198,8 +208,9 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
     with warehouse.connect() as conn:
         fingerprint = build_fingerprint(conn, manifest_path, settings)
         previous_files = model_files.referenced(conn)
-        stale = _stale_model_files(conn)
-        if _unchanged_since_last_build(conn, fingerprint) and not stale:
+        stale = stale_model_files(conn)
+        plan, months = plan_build(conn, context, fingerprint, stale)
+        if plan == "skip":
             # nothing new was loaded, no model changed and the marts' files read as built: the
             # marts are already current, and so are the checks on them (FINOPS_FORCE_BUILD=1
             # rebuilds anyway)
@@ -218,14 +229,18 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
         with warehouse.connect() as conn:
             exported = spark_target.prepare_build(conn, settings.warehouse)
         progress.say(f"raw tables exported as parquet for Spark: {sum(exported.values()):,} rows in {len(exported)} tables")
-    progress.say(f"dbt build ({dbt_project.target or 'duckdb'}): seeds, models and tests")
+    scope = "every month" if months is None else f"{len(months)} month(s): {', '.join(months)}"
+    progress.say(f"dbt build ({dbt_project.target or 'duckdb'}) of {scope}: seeds, models and tests")
+    context.log.info(f"dbt build of {scope}")
+    # a build of all months replaces the incremental models (a changed model may add columns)
+    scope_args = ["--full-refresh"] if months is None else ["--vars", json.dumps({"build_months": months})]
     gx_suites.warm_up()  # the GX checks run right after the build
     try:
         # the paths reach dbt's profile as the subprocess environment (Settings.dbt_env).
         # dbt unit tests check the models' CASE logic on fixed rows, not the night's data: they
         # run in CI (tests/test_dbt_unit_tests.py); here a failing one would skip its model and
         # everything downstream of it, and on Spark each would cost a query per fixture
-        invocation = dbt.cli(["build", "--exclude", "test_type:unit"], context=context, target_path=target_dir,
+        invocation = dbt.cli(["build", "--exclude", "test_type:unit", *scope_args], context=context, target_path=target_dir,
                              raise_on_error=False, env=dbt_env)
         # held until dbt ends: the figures added to the marts' outputs are read from the warehouse,
         # which the dbt process holds until then
@@ -256,6 +271,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
                 # Spark computed, DuckDB serves: the checks, report and exports read these
                 published = spark_target.publish_to_duckdb(conn, settings.warehouse)
                 progress.say(f"Spark build published to DuckDB: {len(published)} tables")
+            partitions.record_build(conn, fingerprint, months)
             conn.execute(
                 "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
             )

@@ -24,40 +24,55 @@ def dagster_instance():
     return DagsterInstance.from_config(str(home_dir))
 
 
-def execute_pipeline(settings: Settings, quiet: bool = False) -> tuple[bool, list[str], str | None]:
-    """Run the nightly job in process. Returns (success, failures, run id)."""
+def execute_pipeline(settings: Settings, quiet: bool = False, months: list[str] | None = None
+                     ) -> tuple[bool, list[str], str | None]:
+    """Run the nightly in process: ingest_job, then build_job for `months` (None: the months
+    whose files changed; all when the project changed). Returns (success, failures, the build
+    run's id)."""
     if not quiet:
         progress.enable()
     from dagster_project.definitions import defs
-    from dagster_project.sensors import CLI_RUN_TAG
+    from dagster_project.jobs import plan_for
+    from dagster_project.sensors import CLI_RUN_TAG, alert_in_process_failure
 
-    job = defs.resolve_job_def("nightly_job")
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": "ERROR"}}},
+        "resources": {"warehouse": {"config": settings.resource_config()}},
+    }
+    failures: list[str] = []
+    logs = []
+    run_id = None
     with dagster_instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={
-                "loggers": {"console": {"config": {"log_level": "ERROR"}}},
-                "resources": {"warehouse": {"config": settings.resource_config()}},
-            },
-            tags={CLI_RUN_TAG: "finops run"},
-        )
-        # the run-failure sensor does not see in-process runs: alert here
-        from dagster_project.sensors import alert_in_process_failure
-
-        alert_in_process_failure(settings, result)
-        failures = []
-        for ev in result.get_asset_check_evaluations():
-            if not ev.passed and ev.severity.value == "ERROR":
-                failures.append(f"check {ev.check_name} on {ev.asset_key.to_user_string()}: {ev.description or ''}".strip())
-        for ev in result.all_events:
-            if ev.is_step_failure:
-                failures.append(f"step {ev.step_key} failed: {ev.event_specific_data.error.message.strip()[:2000]}")
-        if not result.success and not failures:
-            failures.append("the run failed; see the Dagster logs")
+        for name in ("ingest_job", "build_job"):
+            tags = {CLI_RUN_TAG: "finops run"}
+            if name == "build_job":
+                _, build_tags, _ = plan_for(settings, months)
+                tags.update(build_tags)
+            result = defs.resolve_job_def(name).execute_in_process(
+                instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
+            # the run-failure sensor does not see in-process runs: alert here
+            alert_in_process_failure(settings, result)
+            failures += _failures_of(result)
+            logs += instance.all_logs(result.run_id)
+            run_id = result.run_id
+            if not result.success:
+                if not failures:
+                    failures.append(f"the {name} run failed; see the Dagster logs")
+                break
         failures = condense_failures(settings, failures)
-        _write_step_timings(instance.all_logs(result.run_id))
-    return result.success and not failures, failures, result.run_id
+        _write_step_timings(logs)
+    return not failures, failures, run_id
+
+
+def _failures_of(result) -> list[str]:
+    failures = []
+    for ev in result.get_asset_check_evaluations():
+        if not ev.passed and ev.severity.value == "ERROR":
+            failures.append(f"check {ev.check_name} on {ev.asset_key.to_user_string()}: {ev.description or ''}".strip())
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            failures.append(f"step {ev.step_key} failed: {ev.event_specific_data.error.message.strip()[:2000]}")
+    return failures
 
 
 def condense_failures(settings: Settings, failures: list[str]) -> list[str]:

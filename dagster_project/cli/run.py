@@ -40,12 +40,25 @@ def sample(out: str, month: str | None, seed: int, rows: int, sources: tuple[str
 @click.command()
 @click.option("--landing", type=click.Path(file_okay=False), default=None, help="Landing folder (env FINOPS_LANDING_DIR).")
 @click.option("--warehouse", type=click.Path(dir_okay=False), default=None, help="DuckDB file (env FINOPS_WAREHOUSE).")
-@click.option("--month", default=None, help="Only summarize this billing month (YYYY-MM); all months are processed.")
+@click.option("--month", "months", default=None, metavar="YYYY-MM[..YYYY-MM]",
+              help="Rebuild these months (a month, a range, or a comma list), changed or not. "
+                   "Default: the months whose files changed.")
+@click.option("--full", is_flag=True, help="Rebuild every month (the same as FINOPS_FORCE_BUILD=1).")
 @click.option("--wait", "wait_seconds", default=0.0, type=float, show_default=True, help="Seconds to wait for a running finops run.")
-def run(landing: str | None, warehouse: str | None, month: str | None, wait_seconds: float) -> None:
-    """Ingest, transform, allocate and check: every asset and check of the nightly job."""
-    if month:
-        validate_month(month)
+def run(landing: str | None, warehouse: str | None, months: str | None, full: bool, wait_seconds: float) -> None:
+    """Ingest, then build and check the months whose files changed (README "Partitions")."""
+    import os
+
+    from dagster_project.partitions import parse_months
+
+    try:
+        requested = parse_months(months) if months else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+    if full and requested:
+        raise click.BadParameter("--full rebuilds every month: give it or --month, not both", param_hint="--full")
+    if full:
+        os.environ["FINOPS_FORCE_BUILD"] = "1"
     settings = apply_paths(landing, warehouse)
     if not settings.landing_dir.is_dir():
         raise click.ClickException(f"landing folder {settings.landing_dir} does not exist (set --landing or FINOPS_LANDING_DIR)")
@@ -57,7 +70,7 @@ def run(landing: str | None, warehouse: str | None, month: str | None, wait_seco
         except WarehouseUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         started = time.monotonic()
-        ok, failures, run_id = execute_pipeline(settings)
+        ok, failures, run_id = execute_pipeline(settings, months=requested)
         from dagster_project.publish import audit_and_publish
 
         published, failures = audit_and_publish(settings, failures, run_id)

@@ -243,6 +243,7 @@ SPEC = SourceSpec(
     stage=stage,
     file_projection=file_projection,
     period_sql="strftime(bill_billing_period_start_date, '%Y-%m')",
+    charge_month_sql="strftime(line_item_usage_start_date, '%Y-%m')",
     cost_sql="coalesce(line_item_net_unblended_cost, line_item_unblended_cost)",
     currency_sql="line_item_currency_code",
     description="AWS CUR 2.0 (Data Exports) line items",

@@ -256,6 +256,7 @@ SPEC = SourceSpec(
     columns=COLUMNS,
     stage=stage,
     period_sql="strftime(coalesce(billing_period_start_date, date_trunc('month', usage_date)), '%Y-%m')",
+    charge_month_sql="strftime(usage_date, '%Y-%m')",
     cost_sql=BILLED_COST_SQL,
     currency_sql="billing_currency",
     description="Azure Cost Management cost details (EA and MCA)",

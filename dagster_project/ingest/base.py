@@ -34,6 +34,10 @@ class SourceSpec:
     cost_sql: str
     currency_sql: str
     description: str = ""
+    # the month ('YYYY-MM') of a row's charge day, where it can differ from its billing month
+    # (usage on the last day of the month before, late usage in the next invoice): the monthly
+    # partitions are charge months (README "Partitions"). Unset: the billing month.
+    charge_month_sql: str | None = None
     # False for logs whose rows carry no cost of their own (self-hosted model requests):
     # they are conserved into the token marts, not into focus_costs.
     focus_rows: bool = True
@@ -53,6 +57,10 @@ class SourceSpec:
     # the same rows into a table).
     store_staged: bool = False
     extra: dict = field(default_factory=dict)
+
+    @property
+    def charge_month(self) -> str:
+        return self.charge_month_sql or self.period_sql
 
     @property
     def file_backed(self) -> bool:

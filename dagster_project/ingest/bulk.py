@@ -29,7 +29,7 @@ from dagster_project.ingest.records import (
 
 BULK_REGISTRY_COLUMNS = ["file_id", "source", "path", "export_key", "delivery_key", "billing_periods", "content_hash",
                          "size_bytes", "file_mtime", "rows", "cost_total", "currency", "columns_json", "status", "reason",
-                         "superseded_by", "loaded_at"]
+                         "superseded_by", "loaded_at", "charge_months"]
 # below this many files of one layout, one file at a time is as fast
 BULK_MIN_FILES = 8
 GLOB_CHARS = set("*?[]{}")
@@ -113,14 +113,15 @@ def _load_group(conn, landing: Path, spec: SourceSpec, members: list[Path], repo
     for path, rel_str, content_hash, export_key, delivery_key in entries:
         file_id, copy = stored[path]
         profile = profiles.get(copy.name)
-        if profile is None or not profile[0] or profile[4] or row_problems(spec, profile[5:]):
+        if profile is None or not profile[0] or profile[4] or row_problems(spec, profile[5:-1]):
             copy.unlink(missing_ok=True)  # the one-file path gives this one its reason
             continue
         rows, cost_total, currency, periods_of_file = profile[:4]
         stat = path.stat()
         mtime = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
         registry_rows.append([file_id, spec.name, rel_str, export_key, delivery_key, periods_of_file, content_hash,
-                              stat.st_size, mtime, rows, cost_total, currency, json.dumps(file_columns), "loaded", None, None, now])
+                              stat.st_size, mtime, rows, cost_total, currency, json.dumps(file_columns), "loaded", None, None, now,
+                              profile[-1]])
         store_rows.append([file_id, spec.name, copy.name, select_list])
         loaded.append((path, rel_str, rows))
     if not registry_rows:

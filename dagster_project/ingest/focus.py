@@ -154,6 +154,7 @@ SPEC = SourceSpec(
     columns=COLUMNS,
     stage=stage,
     period_sql="strftime(BillingPeriodStart, '%Y-%m')",
+    charge_month_sql="strftime(ChargePeriodStart, '%Y-%m')",
     cost_sql="BilledCost",
     currency_sql="BillingCurrency",
     description="Provider-native FOCUS exports (1.0 to 1.3), upgraded to 1.3",

@@ -235,6 +235,7 @@ SPEC = SourceSpec(
     columns=COLUMNS,
     stage=stage,
     period_sql="substr(invoice_month, 1, 4) || '-' || substr(invoice_month, 5, 2)",
+    charge_month_sql="strftime(usage_start_time, '%Y-%m')",
     # a credit row carries the credit, a cost row the export row's cost: their sum is the invoice
     cost_sql="case when row_kind = 'credit' then credit_amount else cost end",
     currency_sql="currency",

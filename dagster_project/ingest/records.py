@@ -172,7 +172,8 @@ def rewritten_back(conn, spec: SourceSpec, rel_str: str, content_hash: str) -> b
 
 def file_profile_sql(spec: SourceSpec) -> str:
     """Aggregates over a staged file: rows, cost, currencies, periods, rows without a period,
-    then one count per row check and, with a unique key, the keyed rows and distinct keys."""
+    then one count per row check and, with a unique key, the keyed rows and distinct keys, and
+    last the charge months."""
     parts = [
         "count(*)",
         f"sum({spec.cost_sql})",
@@ -185,6 +186,8 @@ def file_profile_sql(spec: SourceSpec) -> str:
         keyed = f"{spec.unique_key[0]} is not null"
         parts += [f"count(*) filter (where {keyed})",
                   f"count(distinct ({', '.join(spec.unique_key)})) filter (where {keyed})"]
+    # last: the charge months (ops.ingest_files.charge_months)
+    parts.append(f"string_agg(distinct {spec.charge_month}, ',' order by {spec.charge_month})")
     return ",\n    ".join(parts)
 
 

@@ -183,7 +183,7 @@ def _load_and_record(conn, store: RawStore, path: Path, rel: Path, file_id: str,
             raise IngestError("file has no data rows")
         if no_period:
             raise IngestError(f"{no_period} row(s) have no billing period")
-        problem = row_problems(spec, row[5:])
+        problem = row_problems(spec, row[5:-1])
         # every billing currency must convert to the reporting currency (ECB rates): else the whole file waits
         problem = problem or fx.fx_problem(conn, (currency or "").split(","), periods.split(","))
         if problem:
@@ -194,11 +194,12 @@ def _load_and_record(conn, store: RawStore, path: Path, rel: Path, file_id: str,
             """
             insert into ops.ingest_files
                 (file_id, source, path, export_key, delivery_key, billing_periods, content_hash, size_bytes,
-                 file_mtime, rows, cost_total, currency, columns_json, status, reason, superseded_by, loaded_at)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 file_mtime, rows, cost_total, currency, columns_json, status, reason, superseded_by, loaded_at,
+                 charge_months)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [file_id, spec.name, rel_str, export_key, delivery_key, periods, content_hash, path.stat().st_size,
-             mtime, rows, cost_total, currency, json.dumps(staged.file_columns), status, reason, None, now],
+             mtime, rows, cost_total, currency, json.dumps(staged.file_columns), status, reason, None, now, row[-1]],
         )
         if status == "loaded":
             store.keep(conn, staged, file_id)

@@ -21,6 +21,7 @@ cells as (
 token_lines as (
 
     select * from {{ ref('int_llm_token_lines_attributed') }}
+    where {{ in_build_months('usage_start_at') }}
 
 ),
 
@@ -39,6 +40,7 @@ jobs as (
 charges as (
 
     select * from {{ ref('int_charges_shaped') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 

@@ -11,6 +11,7 @@ with
 charges as (
 
     select * from {{ ref('int_charges_shaped') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 

@@ -9,6 +9,7 @@ with
 charges as (
 
     select * from {{ ref('int_charges_classified') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 

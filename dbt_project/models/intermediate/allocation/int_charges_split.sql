@@ -1,5 +1,5 @@
 {#- One row per charge and tenant part (FOCUS 1.3 split cost allocation): every focus_costs row
-    numbered within its file (x_charge_id), then split into its tenants' parts. A variable charge
+    numbered within its file and month (x_charge_id), then split into its tenants' parts. A variable charge
     is one part, its tenant's. A common charge is split by the weights its pool got that day
     (int_allocation_pools_split: the rule's driver, or its fallback, or whole to `unallocated`);
     a provider's LLM bill line by its bill pool's weights (int_llm_bills_split). An EC2 instance
@@ -16,11 +16,14 @@
     'BilledCost'] -%}
 {%- set charge_order = [] -%}
 {%- for column in charge_order_columns -%}{%- do charge_order.append('charges.' ~ column ~ ' nulls last') -%}{%- endfor -%}
+{#- numbered within its file and month: a build of some months numbers those alike (macros/build_months.sql) -#}
+{%- set charge_partition = 'charges.x_file_id, ' ~ dbt.date_trunc('month', 'charges.ChargePeriodStart') -%}
 with
 
 charges as (
 
     select * from {{ ref('int_charges_shaped') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 
@@ -67,8 +70,8 @@ charge_numbers as (
         -- a charge's place in its file; rows equal in every ordering column are interchangeable.
         -- nulls last spelled out: DuckDB and Spark sort nulls to opposite ends by default
         {{ dbt.concat([
-            "charges.x_file_id", "'#'",
-            "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as "
+            "charges.x_file_id", "'#'", month_key('charges.ChargePeriodStart'), "'#'",
+            "cast(row_number() over (partition by " ~ charge_partition ~ " order by " ~ charge_order | join(', ') ~ ") as "
                 ~ dbt.type_string() ~ ")"]) }}
             as x_charge_id
     from charges_scanned as charges
@@ -95,8 +98,8 @@ numbered as (
         cast(charges.ChargePeriodStart as date) as charge_date,
         -- as above, on the whole row (Spark has no scan-order id that stays put)
         {{ dbt.concat([
-            "charges.x_file_id", "'#'",
-            "cast(row_number() over (partition by charges.x_file_id order by " ~ charge_order | join(', ') ~ ") as "
+            "charges.x_file_id", "'#'", month_key('charges.ChargePeriodStart'), "'#'",
+            "cast(row_number() over (partition by " ~ charge_partition ~ " order by " ~ charge_order | join(', ') ~ ") as "
                 ~ dbt.type_string() ~ ")"]) }}
             as x_charge_id
     from charges

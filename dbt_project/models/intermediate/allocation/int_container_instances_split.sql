@@ -14,12 +14,14 @@ with
 charges as (
 
     select * from {{ ref('int_charges_shaped') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 
 cur_line_items as (
 
     select * from {{ ref('stg_aws__cur_line_items') }}
+    where {{ in_build_months('usage_start_at') }}
 
 ),
 

@@ -14,13 +14,16 @@ with
 cost_lines as (
 
     select * from {{ ref('int_llm_cost_lines_unioned') }}
+    where {{ in_build_months('usage_date') }}
 
 ),
 
 token_lines as (
 
     select * from {{ ref('int_llm_token_lines_attributed') }}
-    where source in ('openai_usage', 'anthropic_usage')
+    where
+        source in ('openai_usage', 'anthropic_usage')
+        and {{ in_build_months('usage_start_at') }}
 
 ),
 

@@ -7,6 +7,7 @@ with
 job_days as (
 
     select * from {{ ref('stg_platform_jobs__job_days') }}
+    where {{ in_build_months('usage_date') }}
 
 ),
 

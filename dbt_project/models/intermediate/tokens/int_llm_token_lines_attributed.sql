@@ -10,6 +10,7 @@ with
 lines as (
 
     select * from {{ ref('int_llm_token_lines_priced') }}
+    where {{ in_build_months('usage_start_at') }}
 
 ),
 

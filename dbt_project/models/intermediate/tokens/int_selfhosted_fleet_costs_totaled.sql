@@ -21,6 +21,7 @@ allocation_rules as (
 token_lines as (
 
     select * from {{ ref('int_llm_token_lines_attributed') }}
+    where {{ in_build_months('usage_start_at') }}
 
 ),
 

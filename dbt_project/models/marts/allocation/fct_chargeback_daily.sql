@@ -3,6 +3,7 @@ with
 allocation_detail as (
 
     select * from {{ ref('fct_allocation_detail') }}
+    where {{ in_build_months('charge_date') }}
 
 ),
 

@@ -3,6 +3,7 @@ with
 chargeback_daily as (
 
     select * from {{ ref('fct_chargeback_daily') }}
+    where {{ in_build_months('charge_date') }}
 
 ),
 

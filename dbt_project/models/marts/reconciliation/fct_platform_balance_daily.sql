@@ -6,6 +6,7 @@ with
 focus_costs as (
 
     select * from {{ ref('focus_costs') }}
+    where {{ in_build_months('ChargePeriodStart') }}
 
 ),
 
@@ -24,6 +25,7 @@ currencies as (
 chargeback_daily as (
 
     select * from {{ ref('fct_chargeback_daily') }}
+    where {{ in_build_months('charge_date') }}
 
 ),
 

@@ -4,6 +4,7 @@ with
 balance_daily as (
 
     select * from {{ ref('fct_platform_balance_daily') }}
+    where {{ in_build_months('charge_date') }}
 
 ),
 
