@@ -169,7 +169,8 @@ def plan(conn: duckdb.DuckDBPyConnection, fingerprint: str, stale: bool, request
     """('full', None) | ('months', months) | ('skip', []): what a build does. A changed project,
     missing marts or model files, or FINOPS_FORCE_BUILD=1 build every month; else the requested
     months or, without any, the months whose files changed."""
-    if stale or not project_unchanged(conn, fingerprint):
+    if stale or not project_unchanged(conn, fingerprint) or os.environ.get("FINOPS_DBT_TARGET", "duckdb") != "duckdb":
+        # on Spark the row-level models are tables, rebuilt whole (macros/build_months.sql)
         return "full", None
     if requested is not None:
         return "months", requested

@@ -47,7 +47,8 @@ def test_the_snapshot_is_not_trivial():
     expected = json.loads(SNAPSHOT.read_text())
     assert len(expected["assets"]) >= 70 and "marts/focus_costs" in expected["assets"]
     assert "marts/fct_platform_balance_daily:daily_zero_balance" in expected["python_checks"]
-    assert expected["jobs"] == ["nightly_job"] and expected["schedules"] == ["nightly_schedule"]
+    assert expected["jobs"] == ["build_job", "ingest_job"] and expected["schedules"] == ["nightly_schedule"]
+    assert "changed_months_sensor" in expected["sensors"]
 
 
 def test_groups_are_areas():

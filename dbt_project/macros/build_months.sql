@@ -4,12 +4,18 @@
     (ChargePeriodStart), the grain the allocation, the chargeback and the balance already
     have. The row-level models read only those months (`in_build_months`); the models that keep
     all history replace exactly those months: `partition_months` (parquet_file, one folder per
-    month) and the `replace_months` pre-hook (incremental tables). -#}
+    month) and the `replace_months` pre-hook (incremental tables). DuckDB only: on Spark the
+    row-level models are tables, built whole. -#}
 
 {% macro build_months() -%}
     {%- set value = var('build_months', none) -%}
     {%- if value is none or value == '' or value == [] -%}
         {{ return(none) }}
+    {%- endif -%}
+    {%- if target.type != 'duckdb' -%}
+        {#- Spark's tables are rebuilt whole (the nightly builds every month there): a build of
+            some months would drop the others from the row-level tables -#}
+        {{ exceptions.raise_compiler_error("build_months is for the DuckDB target; on " ~ target.type ~ " build every month") }}
     {%- endif -%}
     {%- set months = (value.split(',') if value is string else value) | map('trim') | select | unique | sort | list -%}
     {%- for month in months -%}
@@ -65,16 +71,9 @@
     needs `--full-refresh` (the nightly passes it when a model changed). -#}
 {% macro replace_months(column) -%}
     {%- if is_incremental() -%}
-        {%- set months = build_months() -%}
         {%- if target.type == 'spark' -%}
-            {#- a hook runs one statement: the partitions are dropped here, the hook itself is empty -#}
-            {%- if months is none -%}
-                {%- do run_query("truncate table " ~ this) -%}
-            {%- else -%}
-                {%- for month in months -%}
-                    {%- do run_query("alter table " ~ this ~ " drop if exists partition (" ~ column ~ " = '" ~ month ~ "-01')") -%}
-                {%- endfor -%}
-            {%- endif -%}
+            {#- every month (build_months refuses Spark) -#}
+            truncate table {{ this }}
         {%- else -%}
             delete from {{ this }} where {{ in_build_months(column) }}
         {%- endif -%}
