@@ -77,8 +77,8 @@ def view_files(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     ).fetchall():
         prefix = f"{schema}.{name}."
         paths = [p for p in read_paths(sql)
-                 if Path(p).name.startswith(prefix) and p.endswith(".parquet") and not p.endswith(_MONTH_GLOB)
-                 or p.endswith(_MONTH_GLOB) and Path(p).parent.parent.name.startswith(prefix)]
+                 if (Path(p).name.startswith(prefix) and p.endswith(".parquet") and not p.endswith(_MONTH_GLOB))
+                 or (p.endswith(_MONTH_GLOB) and Path(p).parent.parent.name.startswith(prefix))]
         if paths:
             found[f"{schema}.{name}"] = paths
     return found

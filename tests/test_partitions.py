@@ -98,8 +98,8 @@ def test_a_restated_month_replaces_exactly_its_rows(history):
     for relation in ("focus_costs", "focus_costs_allocated"):
         totals = query(incremental, MONTHLY_TOTALS.format(relation=relation))
         assert totals == query(scratch, MONTHLY_TOTALS.format(relation=relation)), relation
-    after = dict((m, rest) for m, *rest in query(incremental, MONTHLY_TOTALS.format(relation="focus_costs")))
-    before = dict((m, rest) for m, *rest in history["before"])
+    after = {m: rest for m, *rest in query(incremental, MONTHLY_TOTALS.format(relation="focus_costs"))}
+    before = {m: rest for m, *rest in history["before"]}
     # the restatement changed October and nothing else
     assert after["2026-10"] != before["2026-10"] and after["2026-09"] == before["2026-09"]
     monthly = "select billing_month, sum(total_cost) from marts.fct_chargeback_monthly group by 1 order by 1"

@@ -7,6 +7,7 @@ allocated as (
 
     select x_charge_date as charge_date, x_tenant as tenant, sum(x_chargeback_amount) as total_cost
     from {{ ref('focus_costs_allocated') }}
+    where {{ in_build_months('x_charge_date') }}
     group by 1, 2
 
 ),
@@ -15,6 +16,7 @@ chargeback as (
 
     select charge_date, tenant, total_cost
     from {{ ref('fct_chargeback_daily') }}
+    where {{ in_build_months('charge_date') }}
 
 )
 

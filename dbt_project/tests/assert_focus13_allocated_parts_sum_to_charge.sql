@@ -1,6 +1,7 @@
 -- FOCUS 1.3 split cost allocation: the allocated charges of an origin charge sum to it.
 -- Per charge, EffectiveCost and BilledCost of its parts equal the origin's exactly, and every
--- focus_costs row has parts (per file: charges, EffectiveCost and BilledCost in = out).
+-- focus_costs row has parts (per file: charges, EffectiveCost and BilledCost in = out). A build of
+-- some months checks those months (macros/build_months.sql).
 with
 
 parts as (
@@ -28,6 +29,7 @@ origin_files as (
 
     select x_file_id, count(*) as charges, sum(EffectiveCost) as effective_cost, sum(BilledCost) as billed_cost
     from {{ ref('focus_costs') }}
+    where {{ in_build_months('ChargePeriodStart') }}
     group by x_file_id
 
 ),
@@ -36,6 +38,7 @@ allocated_files as (
 
     select x_file_id, count(distinct x_charge_id) as charges, sum(EffectiveCost) as effective_cost, sum(BilledCost) as billed_cost
     from {{ ref('focus_costs_allocated') }}
+    where {{ in_build_months('ChargePeriodStart') }}
     group by x_file_id
 
 ),

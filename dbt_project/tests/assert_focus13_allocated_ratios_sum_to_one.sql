@@ -6,7 +6,7 @@ select
     count(*) as parts,
     sum(cast({{ json_get_path('AllocatedMethodDetails', '$.Elements[0].AllocatedRatio') }} as decimal(38, 10))) as ratio_sum
 from {{ ref('focus_costs_allocated') }}
-where x_is_split
+where {{ in_build_months('ChargePeriodStart') }} and x_is_split
 group by x_charge_id
 having sum(cast({{ json_get_path('AllocatedMethodDetails', '$.Elements[0].AllocatedRatio') }} as decimal(38, 10))) > 1
     or sum(cast({{ json_get_path('AllocatedMethodDetails', '$.Elements[0].AllocatedRatio') }} as decimal(38, 10)))

@@ -4,10 +4,10 @@
 -- own export (x_source focus) is checked for being a JSON object only.
 select x_source_file as what, CommitmentDiscountId, ContractApplied
 from {{ ref('focus_costs') }}
-where (CommitmentDiscountId is not null and CommitmentDiscountStatus is not null and ContractApplied is null)
+where {{ in_build_months('ChargePeriodStart') }} and ((CommitmentDiscountId is not null and CommitmentDiscountStatus is not null and ContractApplied is null)
     or (ContractApplied is not null and not {{ json_is_object('ContractApplied') }})
     or (x_source <> 'focus' and ContractApplied is not null and (
         {{ json_get_path('ContractApplied', '$.Elements[0].ContractCommitmentId') }} <> CommitmentDiscountId
         or {{ json_get_path('ContractApplied', '$.Elements[0].ContractId') }} is null
         or {{ json_get_path('ContractApplied', '$.Elements[1].ContractCommitmentId') }} is not null
-        or cast({{ json_get_path('ContractApplied', '$.Elements[0].ContractCommitmentAppliedCost') }} as {{ money_type() }}) <> EffectiveCost))
+        or cast({{ json_get_path('ContractApplied', '$.Elements[0].ContractCommitmentAppliedCost') }} as {{ money_type() }}) <> EffectiveCost)))
