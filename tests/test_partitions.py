@@ -173,3 +173,26 @@ def test_the_dbt_assets_are_partitioned_by_month():
     assert "2026-10" in monthly_partitions.get_partition_keys()
     # the ingest loads files, not months: its job has no partitions
     assert defs.resolve_job_def("ingest_job").partitions_def is None
+
+
+def test_month_lists_and_ranges_parse_exactly():
+    from dagster_project.partitions import months_from_tag, parse_months
+
+    assert parse_months("2026-11..2027-02,2026-09") == ["2026-09", "2026-11", "2026-12", "2027-01", "2027-02"]
+    assert parse_months("2026-10, 2026-10") == ["2026-10"]
+    for bad, message in (("2026-1", "'2026-1' is not a month"), ("2026-10..2026-09", "the range ends before it starts")):
+        with pytest.raises(ValueError, match=message):
+            parse_months(bad)
+    assert months_from_tag("all") == ("full", None) and months_from_tag("none") == ("skip", [])
+    assert months_from_tag("2026-09,2026-10") == ("months", ["2026-09", "2026-10"]) and months_from_tag("") is None
+
+
+def test_a_file_names_its_charge_months_beside_its_billing_period(history):
+    # AWS CUR: the billing period, and the months of the usage days (the sample's are inside it)
+    rows = query(history["warehouse"], "select billing_periods, charge_months from ops.ingest_files "
+                                       "where source = 'aws_cur' and status = 'loaded' order by 1")
+    assert rows == [("2026-09", "2026-09"), ("2026-09", "2026-09"), ("2026-10", "2026-10"), ("2026-10", "2026-10")]
+    # what the build saw: every loaded CUR file's rows are in the months the ingest named
+    seen = query(history["warehouse"], "select f.billing_periods, m.month from ops.file_months m "
+                                       "join ops.ingest_files f using (file_id) where f.source = 'aws_cur' and f.status = 'loaded'")
+    assert seen and all(month == periods for periods, month in seen)

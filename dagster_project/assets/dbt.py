@@ -118,7 +118,7 @@ def _failed_nodes(target_dir: Path, limit: int = 8) -> list[str]:
     return names[:limit] + ([f"{len(names) - limit} more"] if len(names) > limit else [])
 
 
-def _parse_state(dbt_env: Mapping[str, str]) -> Path:
+def _parse_state(dbt_env: Mapping[str, str], variant: str = "") -> Path:
     """dbt's partial-parse state for the current profile: dbt re-parses everything (~4 s) when
     the profile's connection settings differ from the saved state's, so one state is kept per
     set of profile inputs (warehouse path, temp folder, memory limit, target): a nightly run
@@ -130,21 +130,24 @@ def _parse_state(dbt_env: Mapping[str, str]) -> Path:
         # what the dbt subprocess sees: the process environment with dbt_env over it
         key.update(f"{name}={dbt_env.get(name, os.environ.get(name, ''))};".encode())
     key.update((dbt_project.target or "duckdb").encode())
+    # dbt parses everything again when --vars differ from the saved state's (a build of some
+    # months): one state per set of vars, so the nightly's usual months find theirs
+    key.update(variant.encode())
     return Path(dbt_project.manifest_path).parent / "parse_state" / f"{key.hexdigest()[:16]}.msgpack"
 
 
-def _reuse_parse_state(target_dir: Path, dbt_env: Mapping[str, str]) -> None:
+def _reuse_parse_state(target_dir: Path, dbt_env: Mapping[str, str], variant: str = "") -> None:
     # each build gets its own target dir; without dbt's partial-parse state there it would
     # re-parse all ~300 nodes every run. dbt itself re-parses what changed.
-    if _parse_state(dbt_env).exists():
-        shutil.copy2(_parse_state(dbt_env), target_dir / PARTIAL_PARSE)
+    if _parse_state(dbt_env, variant).exists():
+        shutil.copy2(_parse_state(dbt_env, variant), target_dir / PARTIAL_PARSE)
 
 
-def _keep_parse_state(target_dir: Path, dbt_env: Mapping[str, str], keep: int = 8) -> None:
+def _keep_parse_state(target_dir: Path, dbt_env: Mapping[str, str], variant: str = "", keep: int = 16) -> None:
     built = target_dir / PARTIAL_PARSE
     if not built.exists():
         return
-    saved = _parse_state(dbt_env)
+    saved = _parse_state(dbt_env, variant)
     saved.parent.mkdir(parents=True, exist_ok=True)
     staged = saved.with_suffix(f".{os.getpid()}.tmp")
     shutil.copy2(built, staged)
@@ -222,7 +225,10 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
             context.log.warning(f"model file(s) missing or unreadable: {'; '.join(stale)}")
     target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
     dbt_env = settings.dbt_env()
-    _reuse_parse_state(target_dir, dbt_env)
+    # a build of all months replaces the incremental models (a changed model may add columns)
+    build_vars = "" if months is None else json.dumps({"build_months": months})
+    scope_args = ["--full-refresh"] if months is None else ["--vars", build_vars]
+    _reuse_parse_state(target_dir, dbt_env, build_vars)
     on_spark = (dbt_project.target or "duckdb") == "spark"
     if on_spark:
         # Spark reads the landed raw tables as parquet (README "Scaling out")
@@ -232,8 +238,6 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
     scope = "every month" if months is None else f"{len(months)} month(s): {', '.join(months)}"
     progress.say(f"dbt build ({dbt_project.target or 'duckdb'}) of {scope}: seeds, models and tests")
     context.log.info(f"dbt build of {scope}")
-    # a build of all months replaces the incremental models (a changed model may add columns)
-    scope_args = ["--full-refresh"] if months is None else ["--vars", json.dumps({"build_months": months})]
     gx_suites.warm_up()  # the GX checks run right after the build
     try:
         # the paths reach dbt's profile as the subprocess environment (Settings.dbt_env).
@@ -280,7 +284,7 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
                 [model_files.state(conn)],
             )
             model_files.prune(conn, keep=previous_files)
-        _keep_parse_state(target_dir, dbt_env)
+        _keep_parse_state(target_dir, dbt_env, build_vars)
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends
         process = getattr(locals().get("invocation"), "process", None)
