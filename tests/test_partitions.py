@@ -196,3 +196,10 @@ def test_a_file_names_its_charge_months_beside_its_billing_period(history):
     seen = query(history["warehouse"], "select f.billing_periods, m.month from ops.file_months m "
                                        "join ops.ingest_files f using (file_id) where f.source = 'aws_cur' and f.status = 'loaded'")
     assert seen and all(month == periods for periods, month in seen)
+
+
+def test_the_month_folders_add_no_column(history):
+    # the views read the month folders with hive_partitioning off: partition_month is a folder name
+    for relation in ("focus_costs", "focus_costs_allocated"):
+        columns = [r[0] for r in query(history["warehouse"], f"describe marts.{relation}")]
+        assert "partition_month" not in columns and "x_file_id" in columns

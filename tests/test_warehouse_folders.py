@@ -48,8 +48,11 @@ def test_two_warehouses_in_one_folder_keep_their_own_files_and_heal(tmp_path):
     # damage: w1's stored raw copy and its charges model file (marts.focus_costs reads it) are deleted
     for p in (runs / "w1.raw_files" / "aws_cur").iterdir():
         p.unlink()
-    for p in (runs / "w1.model_files").glob("intermediate.int_charges_shaped.*.parquet"):
-        p.unlink()
+    # the model's build: a folder of month folders (README "Partitions")
+    shaped = list((runs / "w1.model_files").glob("intermediate.int_charges_shaped.*"))
+    assert shaped
+    for p in shaped:
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
     out = run_pipeline(land1, w1).stdout
     assert "the raw store's copy of aws_cur/cur/data/BILLING_PERIOD=2026-10/part-0.csv is missing" in out
     assert "model file(s) missing or unreadable" in out and "dbt build skipped" not in out

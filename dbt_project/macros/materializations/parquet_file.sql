@@ -37,7 +37,8 @@
   {% endif %}
 
   {% call statement('main') -%}
-    create or replace view {{ target_relation }} as select * from read_parquet({{ sources }})
+    {#- hive_partitioning off: the month folders are named partition_month=..., not a column -#}
+    create or replace view {{ target_relation }} as select * from read_parquet({{ sources }}, hive_partitioning = false)
   {%- endcall %}
 
   {{ run_hooks(post_hooks, inside_transaction=True) }}
