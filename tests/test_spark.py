@@ -69,7 +69,7 @@ def spark_build(demo) -> dict:
         FINOPS_RAW_PARQUET_DIR=str(raw_dir),
         FINOPS_SPARK_DIR=str(spark_dir),
     )
-    # int_charges_split numbers every charge in one window: at the profile's 4g default the demo
+    # int_charges_shaped numbers every charge in one window: at the profile's 4g default the demo
     # sometimes sat in full GCs for 10+ minutes (608 full GCs, 749 s of GC); the box has 24 GB
     env.setdefault("FINOPS_SPARK_DRIVER_MEMORY", "8g")
     started = time.monotonic()

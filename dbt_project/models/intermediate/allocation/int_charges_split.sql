@@ -1,5 +1,5 @@
 {#- One row per charge and tenant part (FOCUS 1.3 split cost allocation): every focus_costs row
-    numbered within its file and month (x_charge_id), then split into its tenants' parts. A variable charge
+    (its key, x_charge_id from int_charges_shaped, and amounts) split into its tenants' parts. A variable charge
     is one part, its tenant's. A common charge is split by the weights its pool got that day
     (int_allocation_pools_split: the rule's driver, or its fallback, or whole to `unallocated`);
     a provider's LLM bill line by its bill pool's weights (int_llm_bills_split). An EC2 instance
@@ -10,14 +10,6 @@
     EffectiveCost and BilledCost are split apart, each by largest remainder in the billing
     currency's minor units (a charge with sub-minor-unit digits in units of 1e-10), so each
     column's parts sum to the charge exactly. -#}
-{%- set charge_order_columns = [
-    'ChargePeriodStart', 'ChargePeriodEnd', 'ResourceId', 'SkuPriceId', 'SkuId', 'ChargeDescription', 'x_line_item_type',
-    'Tags', 'ChargeCategory', 'SubAccountId', 'CommitmentDiscountId', 'ConsumedQuantity', 'ListCost', 'EffectiveCost',
-    'BilledCost'] -%}
-{%- set charge_order = [] -%}
-{%- for column in charge_order_columns -%}{%- do charge_order.append('charges.' ~ column ~ ' nulls last') -%}{%- endfor -%}
-{#- numbered within its file and month: a build of some months numbers those alike (macros/build_months.sql) -#}
-{%- set charge_partition = 'charges.x_file_id, ' ~ dbt.date_trunc('month', 'charges.ChargePeriodStart') -%}
 with
 
 charges as (
@@ -51,73 +43,28 @@ currencies as (
 
 ),
 
-{% if target.type == 'duckdb' %}
--- DuckDB sorts a window's whole input, here ~80 columns: the numbering runs on a narrow
--- projection and joins back on the scan order (materialized, so it is read once and stable)
-charges_scanned as materialized (
-
-    select
-        charges.*,
-        row_number() over () as scan_row
-    from charges
-
-),
-
--- only the numbering's columns: DuckDB carries every input column through a window (at 3M
--- rows x 70 columns the sort spilled and took most of the mart's time)
-charge_keys as materialized (
-
-    select
-        scan_row,
-        x_file_id,
-        {{ charge_order_columns | join(',\n        ') }}
-    from charges_scanned
-
-),
-
-charge_numbers as (
-
-    select
-        charges.scan_row,
-        -- a charge's place in its file; rows equal in every ordering column are interchangeable.
-        -- nulls last spelled out: DuckDB and Spark sort nulls to opposite ends by default
-        {{ dbt.concat([
-            "charges.x_file_id", "'#'", month_key('charges.ChargePeriodStart'), "'#'",
-            "cast(row_number() over (partition by " ~ charge_partition ~ " order by " ~ charge_order | join(', ') ~ ") as "
-                ~ dbt.type_string() ~ ")"]) }}
-            as x_charge_id
-    from charge_keys as charges
-
-),
-
+-- the charges' keys and amounts only: the ~80 FOCUS columns join back once, in the mart
 numbered as (
 
     select
-        -- scan_row stays on (listing the ~80 columns to drop it would repeat focus_columns())
-        charges_scanned.*,
-        cast(charges_scanned.ChargePeriodStart as date) as charge_date,
-        charge_numbers.x_charge_id
-    from charges_scanned
-    inner join charge_numbers
-        on charges_scanned.scan_row = charge_numbers.scan_row
-
-),
-{% else %}
-numbered as (
-
-    select
-        charges.*,
+        charges.x_charge_id,
+        charges.x_file_id,
+        charges.x_source,
+        charges.ChargePeriodStart,
         cast(charges.ChargePeriodStart as date) as charge_date,
-        -- as above, on the whole row (Spark has no scan-order id that stays put)
-        {{ dbt.concat([
-            "charges.x_file_id", "'#'", month_key('charges.ChargePeriodStart'), "'#'",
-            "cast(row_number() over (partition by " ~ charge_partition ~ " order by " ~ charge_order | join(', ') ~ ") as "
-                ~ dbt.type_string() ~ ")"]) }}
-            as x_charge_id
+        charges.BillingCurrency,
+        charges.ResourceId,
+        charges.SubAccountId,
+        charges.x_line_item_type,
+        charges.x_tenant,
+        charges.x_cost_kind,
+        charges.x_allocation_rule,
+        charges.x_allocation_pool,
+        charges.EffectiveCost,
+        charges.BilledCost
     from charges
 
 ),
-{% endif %}
 
 -- the parts of an instance split by split cost allocation data; '(idle)' is the idle part
 container_shares as (
