@@ -229,6 +229,10 @@ def bench_history(months: int, rows: int, last_month: str = "2026-10") -> dict:
             print(f"[history {label}] {step} run ...", flush=True)
             measured = run_measured(cmd)
             runs[step] = {k: measured[k] for k in ("wall_s", "cpu_s", "peak_rss_mb", "returncode")}
+            # what the run built: "dbt build (duckdb) of 1 month(s): 2026-10 ..." or "skipped"
+            said = [line.split("] ", 1)[-1] for line in (measured["stdout"] + measured["stderr"]).splitlines()
+                    if "dbt build (" in line or "dbt build skipped" in line]
+            runs[step]["dbt"] = said[0] if said else None
             if measured["returncode"] != 0:
                 runs[step]["error"] = measured["stderr"][-3000:]
         result[label] = runs
@@ -317,6 +321,10 @@ def markdown(results: list[dict], machine: str, tokens: dict | None = None, many
                       f"{h['restate']['wall_s']} s / {h['restate']['cpu_s']} CPU-s against {o['restate']['wall_s']} s / "
                       f"{o['restate']['cpu_s']} CPU-s in a one-month warehouse: {history['restate_ratio_wall']}x wall, "
                       f"{history['restate_ratio_cpu']}x CPU (target at most 1.2); no-op run {h['noop']['wall_s']} s"]
+        for label, runs in (("history", h), ("one month", o)):
+            for step in ("cold", "restate", "noop"):
+                failed = f" (exit {runs[step]['returncode']})" if runs[step].get("returncode") else ""
+                lines.append(f"- {label} {step}: {runs[step].get('dbt') or 'no dbt line'}{failed}")
     return "\n".join(lines) + "\n"
 
 

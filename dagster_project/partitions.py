@@ -184,6 +184,53 @@ def data_months(conn: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(months)
 
 
+DEFAULT_CHUNK_ROWS = 6_000_000
+
+
+def chunk_rows() -> int:
+    """FINOPS_BUILD_CHUNK_ROWS: the most loaded rows one dbt invocation builds (0: no limit)."""
+    text = os.environ.get("FINOPS_BUILD_CHUNK_ROWS", "").replace("_", "").strip()
+    if not text:
+        return DEFAULT_CHUNK_ROWS
+    if not text.isdigit():
+        raise ValueError(f"FINOPS_BUILD_CHUNK_ROWS={text!r} is not a whole number of rows (0 for no limit)")
+    return int(text)
+
+
+def month_rows(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """month -> the loaded rows that fall in it, estimated: a file's rows shared evenly by its months."""
+    rows = dict(conn.execute("select file_id, coalesce(rows, 0) from ops.ingest_files where status = 'loaded'").fetchall())
+    found: dict[str, int] = {}
+    for file_id, months in file_months(conn).items():
+        for month in months:
+            found[month] = found.get(month, 0) + rows.get(file_id, 0) // len(months)
+    return found
+
+
+def build_chunks(conn: duckdb.DuckDBPyConnection, months: list[str] | None, max_rows: int
+                 ) -> list[tuple[list[str] | None, bool]]:
+    """The dbt invocations of a build, as (build_months or None for all, full refresh): one,
+    unless the build's months hold more than `max_rows` loaded rows (FINOPS_BUILD_CHUNK_ROWS).
+    Then consecutive months go together up to that many rows, so that one invocation's
+    windows and joins stay within DuckDB's memory limit (36 months of 1M CUR rows in one build
+    ran out of it); a full build refreshes in the first chunk and appends the others."""
+    full = months is None
+    span = data_months(conn) if full else list(months)
+    per_month = month_rows(conn)
+    if max_rows <= 0 or len(span) < 2 or sum(per_month.get(m, 0) for m in span) <= max_rows:
+        return [(months, full)]
+    chunks: list[list[str]] = []
+    size = 0
+    for month in span:
+        if chunks and size + per_month.get(month, 0) <= max_rows:
+            chunks[-1].append(month)
+            size += per_month.get(month, 0)
+        else:
+            chunks.append([month])
+            size = per_month.get(month, 0)
+    return [(chunk, full and i == 0) for i, chunk in enumerate(chunks)]
+
+
 def current_month() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m")
 

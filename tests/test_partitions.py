@@ -8,6 +8,7 @@ digit), and the per-month totals are compared on their own so a failure names th
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -203,3 +204,41 @@ def test_the_month_folders_add_no_column(history):
     for relation in ("focus_costs", "focus_costs_allocated"):
         columns = [r[0] for r in query(history["warehouse"], f"describe marts.{relation}")]
         assert "partition_month" not in columns and "x_file_id" in columns
+
+
+def test_a_build_in_chunks_of_months_equals_one_build(history, tmp_path):
+    """FINOPS_BUILD_CHUNK_ROWS: a build whose months hold more rows than that runs dbt once per
+    chunk of consecutive months (the first refreshes, the others append); 1 makes every month
+    its own chunk. The result is the one-invocation build's, every mart, every column."""
+    warehouse = tmp_path / "chunked" / "finops.duckdb"
+    proc = run_pipeline(history["landing"], warehouse, env={"FINOPS_BUILD_CHUNK_ROWS": "1"})
+    out = proc.stdout + proc.stderr
+    found = re.search(r"of every month, in (\d+) dbt builds of at most 1 rows \(FINOPS_BUILD_CHUNK_ROWS\)", out)
+    assert found, out[-3000:]
+    chunks = int(found.group(1))
+    # the two months of every source, and the days around them (AWS usage on the last day before)
+    assert chunks >= 3 and f"dbt build {chunks}/{chunks}: " in out
+    assert mart_differences(warehouse, history["scratch"]) == {}
+
+
+def test_chunks_follow_the_rows_of_each_month():
+    from dagster_project import partitions
+
+    conn = duckdb.connect()
+    conn.execute("create schema ops")
+    conn.execute("create table ops.ingest_files (file_id varchar, status varchar, rows bigint, billing_periods varchar, "
+                 "charge_months varchar)")
+    conn.executemany("insert into ops.ingest_files values (?, ?, ?, ?, ?)", [
+        ("a", "loaded", 100, "2026-08", "2026-07,2026-08"),  # 50 rows to each month
+        ("b", "loaded", 300, "2026-09", "2026-09"),
+        ("c", "loaded", 200, "2026-10", "2026-10"),
+        ("d", "quarantined", 9999, "2026-10", "2026-10"),
+    ])
+    assert partitions.month_rows(conn) == {"2026-07": 50, "2026-08": 50, "2026-09": 300, "2026-10": 200}
+    assert partitions.build_chunks(conn, None, 400) == [(["2026-07", "2026-08", "2026-09"], True), (["2026-10"], False)]
+    assert partitions.build_chunks(conn, None, 600) == [(None, True)]
+    assert partitions.build_chunks(conn, None, 0) == [(None, True)]
+    assert partitions.build_chunks(conn, ["2026-09", "2026-10"], 400) == [(["2026-09"], False), (["2026-10"], False)]
+    # a month bigger than the limit is a chunk of its own, never split
+    assert partitions.build_chunks(conn, None, 100) == [
+        (["2026-07", "2026-08"], True), (["2026-09"], False), (["2026-10"], False)]

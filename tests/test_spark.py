@@ -18,7 +18,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.helpers import BIN, REPO
+from tests.helpers import BIN, REPO, finops, run_pipeline
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -44,17 +44,16 @@ def _dbt_marts() -> list[str]:
     return sorted(p.stem for p in (DBT_DIR / "models" / "marts").rglob("*.sql"))
 
 
-@pytest.fixture(scope="module")
-def spark_build(demo) -> dict:
-    """Export the demo warehouse's raw tables as parquet and build the project on Spark."""
+def _build_on_spark(warehouse, root) -> dict:
+    """Export `warehouse`'s raw tables as parquet under `root` and build the project on Spark
+    there (a second call with the same root builds again on the same Spark catalog)."""
     assert shutil.which("java"), "the Spark test needs a Java runtime (17) on PATH"
     from dagster_project.raw_parquet import export_raw_parquet
 
-    root = demo["root"] / "spark_target"
     raw_dir, spark_dir = root / "raw_parquet", root / "spark"
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(raw_dir, ignore_errors=True)
     started = time.monotonic()
-    conn = duckdb.connect(str(demo["warehouse"]), read_only=True)
+    conn = duckdb.connect(str(warehouse), read_only=True)
     try:
         exported = export_raw_parquet(conn, raw_dir)
     finally:
@@ -65,7 +64,7 @@ def spark_build(demo) -> dict:
         os.environ,
         DO_NOT_TRACK="1",
         FINOPS_DBT_TARGET="spark",
-        FINOPS_WAREHOUSE=str(demo["warehouse"]),
+        FINOPS_WAREHOUSE=str(warehouse),
         FINOPS_RAW_PARQUET_DIR=str(raw_dir),
         FINOPS_SPARK_DIR=str(spark_dir),
     )
@@ -85,6 +84,14 @@ def spark_build(demo) -> dict:
     assert proc.returncode == 0, f"dbt build on Spark failed:\n{proc.stdout[-8000:]}\n{proc.stderr[-4000:]}"
     print(f"\nSpark: raw parquet export {export_seconds:.1f} s, dbt build {build_seconds:.1f} s")
     return {"root": root, "spark_dir": spark_dir, "raw_dir": raw_dir, "exported": exported, "stdout": proc.stdout}
+
+
+@pytest.fixture(scope="module")
+def spark_build(demo) -> dict:
+    """Export the demo warehouse's raw tables as parquet and build the project on Spark."""
+    root = demo["root"] / "spark_target"
+    shutil.rmtree(root, ignore_errors=True)
+    return _build_on_spark(demo["warehouse"], root)
 
 
 def _canonical(value):
@@ -180,3 +187,81 @@ def test_dagster_selects_the_dbt_target_from_the_environment():
         proc = subprocess.run([str(BIN / "python"), "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert proc.returncode == 0, proc.stderr[-3000:]
         assert proc.stdout.split()[-2:] == [target, target]
+
+
+# --- a restated month on Spark (issue #21) ---------------------------------------------------
+
+RESTATED_MONTH = "2026-11"  # the month after the demo's
+MONTHLY_TOTALS = {
+    "focus_costs": "select strftime(ChargePeriodStart, '%Y-%m') as month, count(*), sum(BilledCost), sum(EffectiveCost) "
+                   "from {rel} group by 1 order by 1",
+    "focus_costs_allocated": "select strftime(ChargePeriodStart, '%Y-%m') as month, count(*), sum(EffectiveCost), "
+                             "sum(x_chargeback_amount) from {rel} group by 1 order by 1",
+    "fct_chargeback_monthly": "select billing_month, count(*), sum(total_cost) from {rel} group by 1 order by 1",
+    "fct_platform_balance_monthly": "select billing_month, platform_cost, charged_back, balance from {rel} order by 1",
+}
+
+
+def _spark_totals(spark_dir) -> dict[str, list[tuple]]:
+    conn = duckdb.connect()
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        return {mart: [tuple(_canonical(v) for v in row) for row in conn.execute(sql.format(
+                    rel=f"read_parquet('{spark_dir / 'warehouse' / 'marts.db' / mart}/*.parquet')")).fetchall()]
+                for mart, sql in MONTHLY_TOTALS.items()}
+    finally:
+        conn.close()
+
+
+def _duckdb_totals(warehouse) -> dict[str, list[tuple]]:
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        return {mart: [tuple(_canonical(v) for v in row) for row in conn.execute(sql.format(rel=f"marts.{mart}")).fetchall()]
+                for mart, sql in MONTHLY_TOTALS.items()}
+    finally:
+        conn.close()
+
+
+def _sample_cur(landing, month: str, seed: int) -> None:
+    finops("sample", "--out", str(landing), "--month", month, "--seed", str(seed), "--rows", "1500", "--source", "aws_cur")
+
+
+@pytest.fixture(scope="module")
+def spark_restated(demo, tmp_path_factory) -> dict:
+    """The demo plus November's CUR built on Spark; then November's CUR re-delivered (same
+    paths, other content), landed, and built again on the same Spark catalog, where the
+    chargeback and balance tables take their incremental path (replace the months, append)."""
+    root = tmp_path_factory.mktemp("spark_restated")
+    landing, warehouse = root / "landing", root / "warehouse" / "finops.duckdb"
+    shutil.copytree(demo["landing"], landing)
+    _sample_cur(landing, RESTATED_MONTH, 11)
+    run_pipeline(landing, warehouse)
+    spark_root = root / "spark_target"
+    _build_on_spark(warehouse, spark_root)
+    before = _spark_totals(spark_root / "spark")
+    staged = root / "restated"
+    _sample_cur(staged, RESTATED_MONTH, 12)
+    for f in staged.rglob("*.parquet"):
+        target = landing / f.relative_to(staged)
+        assert target.exists(), f"{target} is not a file of the first delivery"
+        shutil.copyfile(f, target)
+    run_pipeline(landing, warehouse)  # lands the restated file
+    second = _build_on_spark(warehouse, spark_root)
+    scratch = root / "scratch" / "finops.duckdb"
+    run_pipeline(landing, scratch)
+    assert "PASS assert_platform_balance_is_zero" in second["stdout"]
+    return {"before": before, "after": _spark_totals(spark_root / "spark"), "scratch": _duckdb_totals(scratch)}
+
+
+def test_spark_restated_month_replaces_exactly_its_rows(spark_restated):
+    before, after, scratch = spark_restated["before"], spark_restated["after"], spark_restated["scratch"]
+    for mart in MONTHLY_TOTALS:
+        assert after[mart] == scratch[mart], mart
+    months = [row[0] for row in after["focus_costs"]]
+    assert RESTATED_MONTH in months and "2026-10" in months
+    by_month = {mart: {row[0]: row for row in rows} for mart, rows in (("before", before["focus_costs"]), ("after", after["focus_costs"]))}
+    # November changed, October (the demo's month) did not, and nothing doubled
+    assert by_month["after"][RESTATED_MONTH] != by_month["before"][RESTATED_MONTH]
+    assert by_month["after"]["2026-10"] == by_month["before"]["2026-10"]
+    assert after["fct_platform_balance_monthly"] and all(row[-1] == "0" for row in after["fct_platform_balance_monthly"])

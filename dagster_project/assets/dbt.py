@@ -223,71 +223,112 @@ def finops_dbt_assets(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResour
         if stale:
             progress.notice(f"model file(s) missing or unreadable, rebuilding: {'; '.join(stale)}")
             context.log.warning(f"model file(s) missing or unreadable: {'; '.join(stale)}")
-    target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
     dbt_env = settings.dbt_env()
-    # a build of all months replaces the incremental models (a changed model may add columns)
-    build_vars = "" if months is None else json.dumps({"build_months": months})
-    scope_args = ["--full-refresh"] if months is None else ["--vars", build_vars]
-    _reuse_parse_state(target_dir, dbt_env, build_vars)
     on_spark = (dbt_project.target or "duckdb") == "spark"
     if on_spark:
         # Spark reads the landed raw tables as parquet (README "Scaling out")
         with warehouse.connect() as conn:
             exported = spark_target.prepare_build(conn, settings.warehouse)
         progress.say(f"raw tables exported as parquet for Spark: {sum(exported.values()):,} rows in {len(exported)} tables")
+        chunks = [(None, True)]
+    else:
+        with warehouse.connect() as conn:
+            chunks = partitions.build_chunks(conn, months, partitions.chunk_rows())
     scope = "every month" if months is None else f"{len(months)} month(s): {', '.join(months)}"
+    if len(chunks) > 1:
+        scope += f", in {len(chunks)} dbt builds of at most {partitions.chunk_rows():,} rows (FINOPS_BUILD_CHUNK_ROWS)"
     progress.say(f"dbt build ({dbt_project.target or 'duckdb'}) of {scope}: seeds, models and tests")
     context.log.info(f"dbt build of {scope}")
     gx_suites.warm_up()  # the GX checks run right after the build
+    events: dict = {}
+    for number, (chunk_months, full_refresh) in enumerate(chunks, start=1):
+        if len(chunks) > 1:
+            progress.say(f"dbt build {number}/{len(chunks)}: {chunk_months[0]}..{chunk_months[-1]}")
+        try:
+            # the tests over every month (tag all_months) wait for the last chunk
+            invocation = _run_dbt(context, dbt, dbt_env, chunk_months, full_refresh, events, warehouse,
+                                  all_month_tests=number == len(chunks))
+        except Exception:
+            yield from _merged(events)  # what was built is still recorded
+            raise
+        if not invocation["ok"]:
+            yield from _merged(events)  # what was built is still recorded
+            raise dg.Failure(
+                description=f"dbt build failed: {', '.join(invocation['failed']) or 'see the dbt log'}; see the failing models/tests "
+                            "above and `dbt build` in dbt_project/.",
+                metadata={"dbt_error": invocation["error"][:4000]},
+            )
+    with warehouse.connect() as conn:
+        # on Spark the DuckDB marts are filled after this (publish_to_duckdb)
+        merged = list(_merged(events))
+        yield from (merged if on_spark else with_mart_metadata(context, conn, merged))
+        if on_spark:
+            # Spark computed, DuckDB serves: the checks, report and exports read these
+            published = spark_target.publish_to_duckdb(conn, settings.warehouse)
+            progress.say(f"Spark build published to DuckDB: {len(published)} tables")
+        partitions.record_build(conn, fingerprint, months)
+        conn.execute(
+            "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
+        )
+        conn.execute(
+            "insert or replace into ops.pipeline_state values ('dbt_model_files', ?, current_timestamp)",
+            [model_files.state(conn)],
+        )
+        model_files.prune(conn, keep=previous_files)
+
+
+def _merged(events: dict):
+    yield from events.values()
+
+
+def _keep_event(events: dict, event) -> None:
+    """One event per output and per check over the chunks of a build, the latest: the state
+    the build ends in. (An error-level test failing in any chunk fails the build before the
+    next chunk; a warning in an early chunk is in the progress output and the dbt log.)"""
+    if isinstance(event, dg.Output):
+        key = ("output", event.output_name)
+    elif isinstance(event, dg.AssetCheckResult):
+        key = ("check", event.asset_key, event.check_name)
+    else:
+        key = ("event", len(events))
+    events.pop(key, None)  # re-inserted last: the order of the latest build
+    events[key] = event
+
+
+def _run_dbt(context, dbt, dbt_env, months, full_refresh: bool, events: dict, warehouse, all_month_tests: bool = True) -> dict:
+    """One `dbt build` (of `months`, or all): its events into `events`, node timings recorded."""
+    target_dir = Path(tempfile.mkdtemp(prefix="finops-dbt-"))
+    build_vars = "" if months is None else json.dumps({"build_months": months})
+    # a build of all months replaces the incremental models (a changed model may add columns)
+    scope_args = (["--full-refresh"] if full_refresh else []) + (["--vars", build_vars] if build_vars else [])
+    _reuse_parse_state(target_dir, dbt_env, build_vars)
+    invocation = None
     try:
         # the paths reach dbt's profile as the subprocess environment (Settings.dbt_env).
         # dbt unit tests check the models' CASE logic on fixed rows, not the night's data: they
         # run in CI (tests/test_dbt_unit_tests.py); here a failing one would skip its model and
         # everything downstream of it, and on Spark each would cost a query per fixture
-        invocation = dbt.cli(["build", "--exclude", "test_type:unit", *scope_args], context=context, target_path=target_dir,
+        exclude = "test_type:unit" + ("" if all_month_tests else " tag:all_months")
+        invocation = dbt.cli(["build", "--exclude", exclude, *scope_args], context=context, target_path=target_dir,
                              raise_on_error=False, env=dbt_env)
-        # held until dbt ends: the figures added to the marts' outputs are read from the warehouse,
-        # which the dbt process holds until then
-        events = []
-        try:
-            for event in invocation.stream():
-                if isinstance(event, dg.Output):
-                    progress.say(f"dbt: built {event.output_name}")
-                elif isinstance(event, dg.AssetCheckResult) and not event.passed:
-                    progress.say(f"dbt test failed: {event.check_name} on {event.asset_key.to_user_string()}")
-                events.append(event)
-        except Exception:
-            yield from events  # what was built is still recorded
-            raise
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                progress.say(f"dbt: built {event.output_name}")
+            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                progress.say(f"dbt test failed: {event.check_name} on {event.asset_key.to_user_string()}")
+            _keep_event(events, event)
+        # held until dbt ends: the warehouse is the dbt process's until then
         with warehouse.connect() as conn:
             _record_node_timings(conn, target_dir, context.run_id)
-            # on Spark the DuckDB marts are filled after this (publish_to_duckdb)
-            yield from (events if on_spark else with_mart_metadata(context, conn, events))
-        if not invocation.is_successful():
-            failed = _failed_nodes(target_dir)
-            raise dg.Failure(
-                description=f"dbt build failed: {', '.join(failed) or 'see the dbt log'}; see the failing models/tests "
-                            "above and `dbt build` in dbt_project/.",
-                metadata={"dbt_error": str(invocation.get_error())[:4000]},
-            )
-        with warehouse.connect() as conn:
-            if on_spark:
-                # Spark computed, DuckDB serves: the checks, report and exports read these
-                published = spark_target.publish_to_duckdb(conn, settings.warehouse)
-                progress.say(f"Spark build published to DuckDB: {len(published)} tables")
-            partitions.record_build(conn, fingerprint, months)
-            conn.execute(
-                "insert or replace into ops.pipeline_state values ('dbt_build_fingerprint', ?, current_timestamp)", [fingerprint]
-            )
-            conn.execute(
-                "insert or replace into ops.pipeline_state values ('dbt_model_files', ?, current_timestamp)",
-                [model_files.state(conn)],
-            )
-            model_files.prune(conn, keep=previous_files)
-        _keep_parse_state(target_dir, dbt_env, build_vars)
+        ok = invocation.is_successful()
+        result = {"ok": ok, "failed": [] if ok else _failed_nodes(target_dir),
+                  "error": "" if ok else str(invocation.get_error())}
+        if ok:
+            _keep_parse_state(target_dir, dbt_env, build_vars)
+        return result
     finally:
         # never leave a dbt process holding the DuckDB lock after this step ends
-        process = getattr(locals().get("invocation"), "process", None)
+        process = getattr(invocation, "process", None)
         if process is not None and process.poll() is None:
             process.terminate()
             process.wait(timeout=30)

@@ -1,4 +1,6 @@
 -- Every loaded file's rows and billed cost (in its own currency) reach focus_costs unchanged.
+-- all_months: it reads every month (a chunked build runs it after the last chunk).
+{{ config(tags=['all_months']) }}
 with
 
 files as (
