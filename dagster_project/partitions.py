@@ -213,7 +213,7 @@ def build_chunks(conn: duckdb.DuckDBPyConnection, months: list[str] | None, max_
     unless the build's months hold more than `max_rows` loaded rows (FINOPS_BUILD_CHUNK_ROWS).
     Then consecutive months go together up to that many rows, so that one invocation's
     windows and joins stay within DuckDB's memory limit (36 months of 1M CUR rows in one build
-    ran out of it); a full build refreshes in the first chunk and appends the others."""
+    spilled past the free disk); a full build refreshes in the first chunk and appends the others."""
     full = months is None
     span = data_months(conn) if full else list(months)
     per_month = month_rows(conn)
